@@ -1,0 +1,224 @@
+"""The MQTT protocol: topic tree and message schemas, defined once.
+
+docs/protocol.md is the human document for everything here; tests/antrean/test_protocol_doc.py
+fails when this module names a topic or message type the document does not describe.
+No role assembles topic strings itself: it asks a :class:`Topics` for them.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from .errors import ProtocolError
+
+VERSION = 1
+ROOT = "antrean"
+MAX_PAYLOAD = 64 * 1024
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+# Topic templates below the site root ``antrean/v1/<site>/``. The document lists these.
+TOPIC_TEMPLATES = {
+    "cmd": "cmd/{device}",            # device -> hub: commands, QoS 1
+    "reply": "reply/{device}",        # hub -> device: answers, QoS 1
+    "queues": "state/queues",         # hub -> all: retained snapshot of every service
+    "hall": "state/hall",             # hub -> all: retained snapshot of counters and calls
+    "clock": "state/clock",           # hub -> all: heartbeat with the hub's clock, QoS 0
+    "called": "event/called",         # hub -> all: a ticket was called (or recalled), QoS 1
+    "presence": "presence/{device}",  # each device: retained online/offline/lost
+    "health": "health/{device}",      # each device: retained health report
+}
+
+
+def valid_id(value: str) -> bool:
+    """Device, site and service ids fill one topic level: no wildcards, no slashes."""
+    return isinstance(value, str) and bool(_ID.match(value))
+
+
+@dataclass(frozen=True)
+class Topics:
+    """Every topic of one site. ``Topics("mpp-madiun").cmd("kiosk-1")``."""
+
+    site: str
+
+    def __post_init__(self):
+        if not valid_id(self.site):
+            raise ProtocolError("bad_id", f"site id {self.site!r} cannot be a topic level")
+
+    @property
+    def base(self) -> str:
+        return f"{ROOT}/v{VERSION}/{self.site}"
+
+    def _t(self, name: str, **kw: str) -> str:
+        for v in kw.values():
+            if not valid_id(str(v)):
+                raise ProtocolError("bad_id", f"{v!r} cannot be a topic level")
+        return f"{self.base}/" + TOPIC_TEMPLATES[name].format(**kw)
+
+    def cmd(self, device: str) -> str:
+        return self._t("cmd", device=device)
+
+    def reply(self, device: str) -> str:
+        return self._t("reply", device=device)
+
+    def presence(self, device: str) -> str:
+        return self._t("presence", device=device)
+
+    def health(self, device: str) -> str:
+        return self._t("health", device=device)
+
+    @property
+    def queues(self) -> str:
+        return self._t("queues")
+
+    @property
+    def hall(self) -> str:
+        return self._t("hall")
+
+    @property
+    def clock(self) -> str:
+        return self._t("clock")
+
+    @property
+    def called(self) -> str:
+        return self._t("called")
+
+    @property
+    def all_cmds(self) -> str:
+        return f"{self.base}/cmd/+"
+
+    @property
+    def all_presence(self) -> str:
+        return f"{self.base}/presence/+"
+
+    @property
+    def all_health(self) -> str:
+        return f"{self.base}/health/+"
+
+    def device_of(self, topic: str) -> str:
+        """The last level of a per-device topic (cmd/, presence/, health/)."""
+        return topic.rsplit("/", 1)[-1]
+
+
+# ---- message schemas -------------------------------------------------------------------
+# A field spec: (python types, required, check or None). Checks return an error text or None.
+
+def _one_of(*options: Any) -> Callable[[Any], str | None]:
+    return lambda v: None if v in options else f"must be one of {', '.join(map(str, options))}"
+
+
+def _nonneg(v: Any) -> str | None:
+    return None if v >= 0 else "must not be negative"
+
+
+def _ident(v: Any) -> str | None:
+    return None if valid_id(v) else "must be 1-64 letters, digits, '_', '.' or '-'"
+
+
+PRIORITY = _one_of(None, "elderly", "disabled", "pregnant")
+INT = (int,)
+STR = (str,)
+_COMMAND = {"id": (STR, True, _ident), "sent_at": (INT, True, _nonneg)}
+
+COMMANDS: dict[str, dict[str, tuple]] = {
+    "ticket.request": {"service": (STR, True, _ident),
+                       "priority": ((str, type(None)), False, PRIORITY)},
+    "ticket.printed": {"ticket": (STR, True, None)},
+    "ticket.print_failed": {"ticket": (STR, True, None), "reason": (STR, False, None)},
+    "lease.request": {"service": (STR, True, _ident)},
+    "ticket.offline": {"service": (STR, True, _ident), "number": (INT, True, _nonneg),
+                       "day": (STR, True, None), "issued_at": (INT, True, _nonneg),
+                       "priority": ((str, type(None)), False, PRIORITY)},
+    "counter.next": {"counter": (INT, True, _nonneg)},
+    "counter.recall": {"counter": (INT, True, _nonneg)},
+    "counter.skip": {"counter": (INT, True, _nonneg)},
+    "counter.finish": {"counter": (INT, True, _nonneg)},
+    "counter.transfer": {"counter": (INT, True, _nonneg), "service": (STR, True, _ident)},
+    "counter.pause": {"counter": (INT, True, _nonneg)},
+    "counter.resume": {"counter": (INT, True, _nonneg)},
+}
+
+# What the hub and devices publish (validated by receivers that care).
+PUBLICATIONS: dict[str, dict[str, tuple]] = {
+    "reply": {"id": ((str, type(None)), True, None), "ok": ((bool,), True, None)},
+    "state.queues": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+                     "at": (INT, True, _nonneg), "services": ((dict,), True, None)},
+    "state.hall": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+                   "at": (INT, True, _nonneg), "counters": ((dict,), True, None),
+                   "calls": ((list,), True, None)},
+    "clock": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+              "now": (INT, True, _nonneg), "tz": (STR, True, None)},
+    "called": {"call": ((dict,), True, None)},
+    "presence": {"device": (STR, True, None), "role": (STR, True, None),
+                 "state": (STR, True, _one_of("online", "offline", "lost")),
+                 "session": (STR, True, None), "bdseq": (INT, True, _nonneg)},
+    "health": {"device": (STR, True, None), "role": (STR, True, None),
+               "at": (INT, True, _nonneg)},
+}
+
+MESSAGE_TYPES = {**COMMANDS, **PUBLICATIONS}
+
+# Error codes in replies (``error.code``); the document explains each.
+ERROR_CODES = (
+    "bad_payload", "bad_version", "unknown_type", "too_large", "bad_id",
+    "unknown_service", "unknown_counter", "not_allowed", "service_closed", "holiday",
+    "on_break", "quota_exhausted", "priority_not_allowed", "unknown_ticket",
+    "ticket_not_printing", "expired", "stale", "counter_paused", "nothing_to_recall",
+    "lease_exhausted", "internal",
+)
+
+
+def encode(mtype: str, **fields: Any) -> bytes:
+    """Build a payload: the envelope plus fields, compact JSON in UTF-8."""
+    if mtype not in MESSAGE_TYPES:
+        raise ProtocolError("unknown_type", f"unknown message type {mtype!r}")
+    return json.dumps({"v": VERSION, "type": mtype, **fields},
+                      separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def decode(payload: bytes, allowed: dict[str, dict[str, tuple]] = MESSAGE_TYPES) -> dict:
+    """Parse and validate a payload against ``allowed`` types. Raises :class:`ProtocolError`
+    with a code from ``ERROR_CODES`` and a reason a person can act on."""
+    if len(payload) > MAX_PAYLOAD:
+        raise ProtocolError("too_large", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    try:
+        msg = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ProtocolError("bad_payload", f"not JSON: {e}") from None
+    if not isinstance(msg, dict):
+        raise ProtocolError("bad_payload", "payload must be a JSON object")
+    if msg.get("v") != VERSION:
+        raise ProtocolError("bad_version", f"version {msg.get('v')!r} not supported (want {VERSION})")
+    mtype = msg.get("type")
+    if mtype not in allowed:
+        raise ProtocolError("unknown_type", f"message type {mtype!r} not accepted here")
+    schema = {**_COMMAND, **allowed[mtype]} if mtype in COMMANDS else allowed[mtype]
+    for name, (types, required, check) in schema.items():
+        _check_field(msg, name, types, required, check)
+    return msg
+
+
+def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> None:
+    if name not in msg:
+        if required:
+            raise ProtocolError("bad_payload", f"field {name!r} is missing")
+        return
+    value = msg[name]
+    # bool is an int in Python; a JSON true is never a valid number here.
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        want = "/".join("null" if t is type(None) else t.__name__ for t in types)
+        raise ProtocolError("bad_payload", f"field {name!r} must be {want}")
+    problem = check(value) if check else None
+    if problem:
+        raise ProtocolError("bad_payload", f"field {name!r} {problem}")
+
+
+def command_id(payload: bytes) -> str | None:
+    """Best effort: the id of a command we could not validate, to address the error reply."""
+    try:
+        msg = json.loads(payload)
+        cid = msg.get("id") if isinstance(msg, dict) else None
+        return cid if isinstance(cid, str) and valid_id(cid) else None
+    except (ValueError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,134 @@
+"""The site model: a hall described as plain, frozen data.
+
+Built from the TOML file by :mod:`antrean.config` (which validates it) and passed into
+every role. Nothing here reads files or globals.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+PRIORITY_KINDS = ("elderly", "disabled", "pregnant")
+COUNTER_POLICIES = ("strict", "oldest")
+DISPLAY_LAYOUTS = ("hall", "counter")
+LANGUAGES = ("id", "en")
+
+
+@dataclass(frozen=True)
+class Period:
+    """One opening period of a day, e.g. 08:00-12:00. A break is the gap between two."""
+
+    start: dt.time
+    end: dt.time
+
+    def contains(self, t: dt.time) -> bool:
+        return self.start <= t < self.end
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening periods per weekday (``WEEKDAYS`` keys); a missing or empty day is closed."""
+
+    week: dict[str, tuple[Period, ...]]
+
+    def periods(self, day: dt.date) -> tuple[Period, ...]:
+        return self.week.get(WEEKDAYS[day.weekday()], ())
+
+
+@dataclass(frozen=True)
+class Agency:
+    id: str
+    name: str
+    name_en: str
+    initials: str = ""
+    logo: str = ""          # path to an image, relative to the config file
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str                 # stable code used in topics and the database, e.g. "PASPOR-BARU"
+    agency: str             # Agency.id
+    prefix: str             # ticket prefix letter(s), e.g. "A" -> A-001
+    name: str               # Bahasa Indonesia
+    name_en: str
+    daily_quota: int        # 0 = no quota
+    standard_minutes: int   # the service standard time (for reports and estimates)
+    priority_allowed: bool
+    hours: Hours
+
+
+@dataclass(frozen=True)
+class Counter:
+    id: int                 # the loket number spoken and shown ("loket tiga")
+    name: str
+    agency: str
+    services: tuple[str, ...]   # Service.id in order of precedence
+    policy: str = "strict"      # "strict": first service first; "oldest": oldest ticket first
+
+
+@dataclass(frozen=True)
+class Device:
+    """A login on the broker: every kiosk, display and button box has one."""
+
+    id: str
+    password: str
+
+
+@dataclass(frozen=True)
+class Kiosk(Device):
+    services: tuple[str, ...] = ()      # empty = every service
+    printer: dict = field(default_factory=dict)     # printer backend settings, see kiosk/
+
+
+@dataclass(frozen=True)
+class Display(Device):
+    layout: str = "hall"
+    counters: tuple[int, ...] = ()      # empty = every counter; layout "counter" needs one
+    agencies: tuple[str, ...] = ()      # optional grouping / filter
+    language: str = "id"
+    speak: bool = True
+    audio_device: str = "default"
+    running_text: str = ""
+
+
+@dataclass(frozen=True)
+class ButtonBox(Device):
+    """A counter_button Pi; it may serve several counters."""
+
+    counters: tuple[int, ...] = ()
+    pins: dict = field(default_factory=dict)   # counter id (str) -> {"next": 17, ...}
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    priority_every: int = 3            # serve one priority ticket after every N regular ones
+    max_recalls: int = 2               # a skip after this many recalls marks the ticket no-show
+    confirm_timeout_s: int = 60        # an unconfirmed ("printing") ticket expires after this
+    stale_press_s: int = 5             # a counter command older than this is refused
+    lease_size: int = 10               # numbers reserved per kiosk lease block
+    daily_reset: dt.time = dt.time(0, 30)
+
+
+@dataclass(frozen=True)
+class Site:
+    id: str
+    name: str
+    timezone: str
+    holidays: frozenset[dt.date]
+    rules: QueueRules
+    agencies: dict[str, Agency]
+    services: dict[str, Service]
+    counters: dict[int, Counter]
+    kiosks: dict[str, Kiosk]
+    displays: dict[str, Display]
+    button_boxes: dict[str, ButtonBox]
+    hub_password: str
+    ticket_footer: str = ""
+    source: str = ""                   # the file it came from, for messages
+
+    def devices(self) -> list[Device]:
+        return [*self.kiosks.values(), *self.displays.values(), *self.button_boxes.values()]
+
+    def services_of(self, agency_id: str) -> list[Service]:
+        return [s for s in self.services.values() if s.agency == agency_id]
