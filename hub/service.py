@@ -1,0 +1,183 @@
+"""The hub process: the MQTT adapter around the queue engine.
+
+One loop owns the engine. paho's network thread only puts work on ``self.inbox``; the loop
+executes commands one by one (each its own SQLite transaction), answers each after its commit,
+acknowledges it to the broker only then (so a hub killed mid-command gets it again and answers
+it idempotently), and publishes the snapshots that changed once the inbox is drained.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import queue
+import threading
+import time
+from typing import Callable
+
+from antrean import protocol
+from antrean.errors import ProtocolError, StorageError
+from antrean.mqtt import HallClient
+from antrean.protocol import Topics
+from antrean.sdnotify import Watchdog
+from antrean.site import Site
+
+from .queue import QueueEngine
+from .store import Store
+
+log = logging.getLogger("antrean.hub")
+HEARTBEAT_S = 1.0
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class HubService:
+    """Runs the engine behind the broker until ``stop()``."""
+
+    def __init__(self, site: Site, db_path: str, host: str, port: int,
+                 now_ms: Callable[[], int] = wall_ms):
+        self.site = site
+        self.topics = Topics(site.id)
+        self.now_ms = now_ms
+        self.store = Store(db_path)
+        self.engine = QueueEngine(self.store, site)
+        self.epoch = self.store.next_epoch()
+        self.rev = 0
+        self.inbox: queue.Queue[Callable[[], None]] = queue.Queue()
+        self._stop = threading.Event()
+        self._dirty: set[str] = set()
+        # A persistent session: commands sent while the hub restarts wait at the broker.
+        self.client = HallClient(site=site.id, device="hub", role="hub",
+                                 password=site.hub_password, host=host, port=port,
+                                 deliver=self.inbox.put, clean_session=False, manual_ack=True)
+        self.client.subscribe(self.topics.all_cmds, self._on_command, qos=1)
+        self.client.on_link(self._on_link)
+
+    # ---- the loop ---------------------------------------------------------------------
+    def run(self, watchdog: Watchdog | None = None) -> None:
+        self.client.start()
+        next_beat = time.monotonic()
+        ready = False
+        while not self._stop.is_set():
+            timeout = max(0.0, next_beat - time.monotonic())
+            self._drain(timeout)
+            if self._dirty:
+                self._publish_snapshots(self._dirty)
+            if time.monotonic() >= next_beat:
+                next_beat = time.monotonic() + HEARTBEAT_S
+                self._tick()
+                if watchdog:
+                    watchdog.ping()
+            if watchdog and not ready and self.client.connected:
+                watchdog.ready()
+                ready = True
+        self.client.stop()
+        self.store.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.inbox.put(lambda: None)   # wake the loop
+
+    def _drain(self, timeout: float) -> None:
+        """Run everything queued; wait up to ``timeout`` for the first item."""
+        try:
+            job = self.inbox.get(timeout=timeout)
+        except queue.Empty:
+            return
+        while True:
+            self._run_job(job)
+            try:
+                job = self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def _run_job(self, job: Callable[[], None]) -> None:
+        try:
+            job()
+        except StorageError:
+            raise   # the database is unusable: let systemd restart us
+        except Exception:   # a bug in one handler must not stop the hall
+            log.exception("hub job failed")
+
+    # ---- commands ---------------------------------------------------------------------
+    def _on_command(self, msg) -> None:
+        device = self.topics.device_of(msg.topic)
+        try:
+            cmd = protocol.decode(msg.payload, protocol.COMMANDS)
+        except ProtocolError as e:
+            log.warning("refused payload from %s: %s", device, e)
+            self._reply(device, protocol.command_id(msg.payload),
+                        {"ok": False, "error": {"code": e.code, "message": e.message,
+                                                "message_en": e.message}})
+            msg.ack()
+            return
+        outcome = self.engine.execute(device, cmd, self.now_ms())
+        # Committed: now it may be answered, announced and acknowledged.
+        self._reply(device, cmd["id"], outcome.reply)
+        for call in outcome.calls:
+            self.client.publish(self.topics.called, protocol.encode("called", call=call), qos=1)
+        self._dirty |= outcome.changed
+        msg.ack()
+
+    def _reply(self, device: str, cmd_id: str | None, reply: dict) -> None:
+        if not protocol.valid_id(device):
+            return
+        self.client.publish(self.topics.reply(device),
+                            protocol.encode("reply", id=cmd_id, **reply), qos=1)
+
+    # ---- state ------------------------------------------------------------------------
+    def _tick(self) -> None:
+        now = self.now_ms()
+        outcome = self.engine.tick(now)
+        self._dirty |= outcome.changed
+        if self._dirty:
+            self._publish_snapshots(self._dirty)
+        self.client.publish(self.topics.clock, protocol.encode(
+            "clock", epoch=self.epoch, rev=self.rev, now=now, tz=self.site.timezone), qos=0)
+
+    def _on_link(self, up: bool) -> None:
+        log.info("broker link %s", "up" if up else "down")
+        if up:
+            # A restarted broker may have lost its retained messages: the hub's SQLite is
+            # the truth, so both snapshots go out again on every connect.
+            self._publish_snapshots({"queues", "hall"})
+            self.client.set_health({"epoch": self.epoch})
+
+    def _publish_snapshots(self, which: set[str]) -> None:
+        now = self.now_ms()
+        if "queues" in which:
+            self.rev += 1
+            body = self.engine.queues_state(now)
+            self.client.publish(self.topics.queues, protocol.encode(
+                "state.queues", epoch=self.epoch, rev=self.rev, at=now, **body),
+                qos=1, retain=True)
+        if "hall" in which:
+            self.rev += 1
+            body = self.engine.hall_state(now)
+            self.client.publish(self.topics.hall, protocol.encode(
+                "state.hall", epoch=self.epoch, rev=self.rev, at=now, **body),
+                qos=1, retain=True)
+        self._dirty.clear()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="antrean hub", description="Run the hub: the one writer of the hall's queue.")
+    parser.add_argument("--config", required=True, help="site config (TOML)")
+    parser.add_argument("--db", default="/var/lib/antrean/hub.sqlite",
+                        help="the queue database (default: %(default)s)")
+    parser.add_argument("--host", default="127.0.0.1", help="broker host (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=1883, help="broker port (default: %(default)s)")
+    args = parser.parse_args(argv)
+
+    from antrean.config import load_site
+    site = load_site(args.config)
+    service = HubService(site, args.db, args.host, args.port)
+    import signal
+    signal.signal(signal.SIGTERM, lambda *_: service.stop())
+    try:
+        service.run(Watchdog())
+    except KeyboardInterrupt:
+        service.stop()
+    return 0

@@ -1,0 +1,65 @@
+"""The protocol module: topics are validated values, payloads are checked strictly."""
+import json
+
+import pytest
+
+from antrean import protocol
+from antrean.errors import ProtocolError
+
+
+def test_topics_are_built_under_the_versioned_site_root():
+    t = protocol.Topics("mpp-madiun")
+    assert t.cmd("kiosk-1") == "antrean/v1/mpp-madiun/cmd/kiosk-1"
+    assert t.hall == "antrean/v1/mpp-madiun/state/hall"
+    assert t.device_of(t.presence("box-2")) == "box-2"
+
+
+@pytest.mark.parametrize("bad", ["", "a/b", "+", "#", "kiosk 1", "x" * 65])
+def test_an_id_that_cannot_fill_one_topic_level_is_refused(bad):
+    with pytest.raises(ProtocolError) as e:
+        protocol.Topics("mpp").cmd(bad)
+    assert e.value.code == "bad_id"
+
+
+def test_round_trip_of_a_command():
+    raw = protocol.encode("counter.next", id="c1", sent_at=10, counter=3)
+    assert protocol.decode(raw) == {"v": 1, "type": "counter.next", "id": "c1",
+                                    "sent_at": 10, "counter": 3}
+
+
+@pytest.mark.parametrize("payload, code", [
+    (b"not json", "bad_payload"),
+    (b"[1,2]", "bad_payload"),
+    (b'{"v":2,"type":"counter.next"}', "bad_version"),
+    (b'{"v":1,"type":"counter.explode","id":"a","sent_at":1}', "unknown_type"),
+    (b'{"v":1,"type":"counter.next","id":"a","sent_at":1}', "bad_payload"),
+    (b'{"v":1,"type":"counter.next","id":"a","sent_at":1,"counter":"3"}', "bad_payload"),
+    (b'{"v":1,"type":"counter.next","id":"a","sent_at":1,"counter":true}', "bad_payload"),
+    (b'{"v":1,"type":"counter.next","id":"a/b","sent_at":1,"counter":3}', "bad_payload"),
+    (b'{"v":1,"type":"ticket.request","id":"a","sent_at":1,"service":"KTP","priority":"vip"}',
+     "bad_payload"),
+    (b"\xff\xfe", "bad_payload"),
+    (b'{"v":1,"type":"x","pad":"' + b"y" * 70000 + b'"}', "too_large"),
+])
+def test_malformed_payloads_are_refused_with_a_reason(payload, code):
+    with pytest.raises(ProtocolError) as e:
+        protocol.decode(payload, protocol.COMMANDS)
+    assert e.value.code == code
+    assert e.value.message
+
+
+def test_a_reply_cannot_pass_as_a_command():
+    raw = protocol.encode("reply", id="x", ok=True)
+    with pytest.raises(ProtocolError):
+        protocol.decode(raw, protocol.COMMANDS)
+
+
+def test_command_id_is_recovered_for_the_error_reply_only_when_safe():
+    assert protocol.command_id(b'{"id":"abc","v":9}') == "abc"
+    assert protocol.command_id(b'{"id":"a/#"}') is None
+    assert protocol.command_id(b"garbage") is None
+
+
+def test_unicode_survives_encoding():
+    raw = protocol.encode("health", device="k", role="kiosk", at=1, note="Antrean ñ")
+    assert json.loads(raw)["note"] == "Antrean ñ"
