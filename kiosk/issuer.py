@@ -1,0 +1,220 @@
+"""Issuing a ticket, online or offline: the kiosk's core flow, free of Kivy.
+
+Online: ask the hub (``ticket.request``), print, then confirm (``ticket.printed``) or report
+the failure. If the hub does not answer within ``request_timeout`` the kiosk prints a number
+from its lease instead; the ticket is committed to the outbox before printing and handed to
+the hub when the link is back. Confirmations are kept in the outbox too until the hub has
+answered them: a visitor holding paper must never be dropped because a reply was lost.
+
+Printing runs on one worker thread; every result reaches the caller through ``deliver`` (the
+Kivy clock in the app), so the UI thread never waits on a printer or the network.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from antrean.errors import HardwareError
+from antrean.site import Kiosk, Site
+
+from .outbox import OfflineTicket, Outbox
+from .ticket import TicketView, render_ticket
+
+log = logging.getLogger("antrean.kiosk")
+
+# Replies after which a handed-over offline ticket or a confirmation must not be sent again.
+FINAL_ERRORS = {"lease_exhausted", "expired", "unknown_ticket", "ticket_not_printing",
+                "unknown_service", "bad_payload", "not_allowed"}
+
+
+@dataclass
+class IssueResult:
+    ok: bool
+    number: str = ""
+    service: str = ""
+    ahead: int | None = None
+    wait_min: int | None = None
+    offline: bool = False
+    error: str = ""          # an error code (protocol error codes, or printer states)
+    message: dict = field(default_factory=dict)   # {"id": ..., "en": ...} when the hub gave one
+
+
+def format_number(prefix: str, seq: int) -> str:
+    return f"{prefix}-{seq:03d}"
+
+
+class Issuer:
+    def __init__(self, *, site: Site, kiosk: Kiosk, channel, clock, outbox: Outbox,
+                 open_printer: Callable[[], object], deliver: Callable[[Callable[[], None]], None],
+                 queues: Callable[[], dict] = dict, language: Callable[[], str] = lambda: "id",
+                 request_timeout: float = 1.5, print_timeout: float = 10.0):
+        self.site, self.kiosk = site, kiosk
+        self.channel, self.clock, self.outbox = channel, clock, outbox
+        self.open_printer, self.deliver = open_printer, deliver
+        self.queues, self.language = queues, language
+        self.request_timeout, self.print_timeout = request_timeout, print_timeout
+        self.paper = kiosk.printer.get("paper", "80mm")
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer")
+        self._leasing: set[str] = set()     # services with a lease request in flight
+        self.printer_state = "unknown"
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True, cancel_futures=False)
+
+    # ---- issuing ----------------------------------------------------------------------
+    def issue(self, service: str, priority: str | None,
+              on_done: Callable[[IssueResult], None]) -> None:
+        """Issue one ticket; ``on_done`` is called once, through ``deliver``."""
+        def finish(result: IssueResult) -> None:
+            self.deliver(lambda: on_done(result))
+
+        def ask_hub() -> None:
+            problem = self._printer_problem()
+            if problem:
+                finish(IssueResult(False, service=service, error=problem))
+                return
+            self.channel.send("ticket.request", {"service": service, "priority": priority},
+                              timeout=self.request_timeout,
+                              on_reply=lambda r: self._on_ticket_reply(r, service, priority, finish))
+        self._worker.submit(ask_hub)
+
+    def _on_ticket_reply(self, reply, service, priority, finish) -> None:
+        if reply is None:
+            log.warning("hub did not answer in %.1fs: printing offline", self.request_timeout)
+            self._worker.submit(self._print_offline, service, priority, finish)
+        elif not reply.get("ok"):
+            err = reply.get("error", {})
+            finish(IssueResult(False, service=service, error=err.get("code", "internal"),
+                               message={"id": err.get("message", ""),
+                                        "en": err.get("message_en", "")}))
+        else:
+            self._worker.submit(self._print_online, reply["result"]["ticket"], finish)
+
+    def _print_online(self, ticket: dict, finish) -> None:
+        issued = dt.datetime.fromtimestamp(ticket["issued_at"] / 1000, self._tz())
+        view = self._view(ticket["service"], ticket["number"], ticket["id"], issued,
+                          ticket.get("ahead"), ticket.get("wait_min"), ticket.get("priority"))
+        error = self._print(view)
+        if error:
+            self._report("ticket.print_failed", {"ticket": ticket["id"], "reason": error})
+            finish(IssueResult(False, service=ticket["service"], error=error))
+            return
+        self._confirm(ticket["id"])
+        finish(IssueResult(True, ticket["number"], ticket["service"], ticket.get("ahead"),
+                           ticket.get("wait_min")))
+
+    def _print_offline(self, service: str, priority: str | None, finish) -> None:
+        now_ms = self.clock.now_ms()
+        issued = dt.datetime.fromtimestamp(now_ms / 1000, self._tz())
+        ticket = self.outbox.take(service, issued.date().isoformat(), now_ms, priority)
+        if ticket is None:
+            finish(IssueResult(False, service=service, offline=True, error="lease_exhausted"))
+            return
+        number = format_number(self.site.services[service].prefix, ticket.number)
+        queue = self.queues().get(service, {})
+        ahead, wait = queue.get("waiting"), queue.get("wait_min")
+        error = self._print(self._view(service, number, ticket.id, issued, ahead, wait,
+                                       priority, offline=True))
+        if error:
+            self.outbox.mark(ticket.id, "void")   # nobody holds it: never handed to the hub
+            finish(IssueResult(False, service=service, offline=True, error=error))
+            return
+        finish(IssueResult(True, number, service, ahead, wait, offline=True))
+        self.flush()
+
+    # ---- printing ---------------------------------------------------------------------
+    def _printer_problem(self) -> str:
+        """A printer state that makes printing pointless, or '' (unknown is tried)."""
+        try:
+            state = self.open_printer().status().state
+        except HardwareError as e:
+            log.warning("printer status: %s", e)
+            state = "offline"
+        self.printer_state = state
+        return state if state in ("no_paper", "cover_open", "offline") else ""
+
+    def _print(self, view: TicketView) -> str:
+        """Print one ticket; '' on success, else the failure's state name."""
+        try:
+            self.open_printer().print_ticket(render_ticket(view, self.paper),
+                                             timeout=self.print_timeout)
+        except HardwareError as e:
+            log.error("printing %s failed: %s", view.number, e)
+            self.printer_state = getattr(e, "state", "offline")
+            return self.printer_state
+        self.printer_state = "ok"
+        return ""
+
+    def _view(self, service_id, number, ticket_id, issued, ahead, wait, priority,
+              offline=False) -> TicketView:
+        service = self.site.services[service_id]
+        agency = self.site.agencies[service.agency]
+        lang = self.language()
+        return TicketView(
+            site_name=self.site.name,
+            agency_name=agency.name if lang == "id" else agency.name_en,
+            service_name=service.name if lang == "id" else service.name_en,
+            number=number, issued_at=issued, people_ahead=ahead, estimated_wait_min=wait,
+            priority=priority, ticket_id=ticket_id, footer=self.site.ticket_footer,
+            language=lang, offline=offline)
+
+    def _tz(self) -> ZoneInfo:
+        return ZoneInfo(self.site.timezone)
+
+    # ---- confirmations, leases, outbox -----------------------------------------------
+    def _confirm(self, ticket_id: str) -> None:
+        self.outbox.add_confirm(ticket_id)
+        self.channel.send("ticket.printed", {"ticket": ticket_id}, timeout=self.request_timeout,
+                          on_reply=lambda r: self._settled(r, ticket_id, self.outbox.confirmed))
+
+    def _report(self, mtype: str, fields: dict) -> None:
+        self.channel.send(mtype, fields, timeout=self.request_timeout, on_reply=lambda r: None)
+
+    def _settled(self, reply, key: str, done: Callable[[str], None]) -> None:
+        if reply is None:
+            return   # still pending: the next flush sends it again
+        if reply.get("ok") or reply.get("error", {}).get("code") in FINAL_ERRORS:
+            if not reply.get("ok"):
+                log.error("hub refused %s for good: %s", key, reply["error"])
+            done(key)
+
+    def flush(self) -> None:
+        """Hand every pending offline ticket and confirmation to the hub (idempotent)."""
+        for ticket_id in self.outbox.pending_confirms():
+            self.channel.send("ticket.printed", {"ticket": ticket_id},
+                              timeout=self.request_timeout,
+                              on_reply=lambda r, t=ticket_id: self._settled(
+                                  r, t, self.outbox.confirmed))
+        for t in self.outbox.pending():
+            self.channel.send("ticket.offline", _offline_fields(t), timeout=self.request_timeout,
+                              on_reply=lambda r, t=t: self._settled(
+                                  r, t.id, lambda k: self.outbox.mark(k, "handed")))
+
+    def refresh_leases(self) -> None:
+        """Keep at least half a block of numbers per service for offline mode."""
+        today = dt.datetime.fromtimestamp(self.clock.now_ms() / 1000, self._tz()).date()
+        self.outbox.forget_before(today.isoformat())
+        for service in self.kiosk.services or tuple(self.site.services):
+            if service in self._leasing or \
+                    self.outbox.numbers_left(service, today.isoformat()) * 2 >= \
+                    self.site.rules.lease_size:
+                continue
+            self._leasing.add(service)
+            self.channel.send("lease.request", {"service": service},
+                              timeout=self.request_timeout,
+                              on_reply=lambda r, s=service: self._on_lease(s, r))
+
+    def _on_lease(self, service: str, reply) -> None:
+        self._leasing.discard(service)
+        if reply and reply.get("ok"):
+            lease = reply["result"]["lease"]
+            self.outbox.add_lease(lease["service"], lease["day"], lease["first"], lease["last"])
+
+
+def _offline_fields(t: OfflineTicket) -> dict:
+    return {"service": t.service, "number": t.number, "day": t.day, "issued_at": t.issued_at,
+            "priority": t.priority}
