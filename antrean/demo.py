@@ -1,0 +1,147 @@
+"""`antrean demo`: a whole hall on one computer, with virtual hardware.
+
+Starts a real Mosquitto from the generated config, the hub, a virtual ESC/POS printer that
+saves every ticket as an image, and every role that exists: kiosk, hall display, counter
+button box on gpiozero's mock pins. With no screen (no $DISPLAY) it starts Xvfb and runs the
+same hall headless, saving screenshots, tickets and the spoken calls as files.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+from .errors import UsageError
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = ROOT / "examples" / "mini-hall.toml"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Hall:
+    """The processes of the demo hall; stops them all on exit."""
+
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.logs = workdir / "logs"
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.procs: list[tuple[str, subprocess.Popen]] = []
+        self.env = dict(os.environ)
+
+    def spawn(self, name: str, argv: list[str], stdin=None) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen([sys.executable, "-m", "antrean.cli", *argv], stdout=log,
+                                stderr=subprocess.STDOUT, stdin=stdin, env=self.env, cwd=ROOT)
+        log.close()
+        self.procs.append((name, proc))
+        return proc
+
+    def start_xvfb(self) -> None:
+        if not shutil.which("Xvfb"):
+            raise UsageError("no screen and no Xvfb: install the package xvfb")
+        for n in range(90, 140):
+            if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+                break
+        xvfb = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1920x1080x24", "-nolisten",
+                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.procs.append(("xvfb", xvfb))
+        self.env["DISPLAY"] = f":{n}"
+
+    def stop(self) -> None:
+        for name, proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for name, proc in reversed(self.procs):
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def available(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="antrean demo", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="site config (TOML)")
+    parser.add_argument("--workdir", default=str(ROOT / "var" / "demo"),
+                        help="where logs, tickets, screenshots and calls go")
+    parser.add_argument("--headless", action="store_true",
+                        help="run on a virtual screen even if one is attached")
+    parser.add_argument("--duration", type=float, default=0,
+                        help="stop after this many seconds (0 = until Ctrl-C)")
+    args = parser.parse_args(argv)
+
+    from .broker import run_broker
+    from .config import load_site
+    site = load_site(args.config)
+    work = Path(args.workdir)
+    work.mkdir(parents=True, exist_ok=True)
+    hall = Hall(work)
+    headless = args.headless or not os.environ.get("DISPLAY")
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    broker = run_broker(site, work / "broker")
+    try:
+        _start_roles(hall, site, args.config, broker, headless)
+        _tell(site, work, broker, headless)
+        stop.wait(args.duration or None)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        hall.stop()
+        broker.stop()
+    return 0
+
+
+def _start_roles(hall: Hall, site, config: str, broker, headless: bool) -> None:
+    net = ["--config", config, "--host", broker.host, "--port", str(broker.port)]
+    hall.spawn("hub", ["hub", *net, "--db", str(hall.workdir / "hub.sqlite")])
+    if headless:
+        hall.start_xvfb()
+    shots = hall.workdir / "screens"
+    if available("kiosk.app"):
+        for kiosk in site.kiosks.values():
+            port = free_port()
+            hall.spawn(f"printer-{kiosk.id}", ["virtual-printer", "--port", str(port),
+                                               "--out", str(hall.workdir / "tickets" / kiosk.id)])
+            hall.spawn(kiosk.id, ["kiosk", *net, "--device", kiosk.id, "--windowed", "800x480",
+                                  "--printer", f"network:127.0.0.1:{port}",
+                                  *(["--screenshots", str(shots)] if headless else [])])
+    if available("display.app"):
+        for display in site.displays.values():
+            audio = f"file:{hall.workdir / 'calls'}" if headless else "aplay:default"
+            hall.spawn(display.id, ["display", *net, "--device", display.id,
+                                    "--windowed", "1280x720", "--audio", audio,
+                                    *(["--screenshots", str(shots)] if headless else [])])
+    if available("counter_button.app"):
+        for box in site.button_boxes.values():
+            hall.spawn(box.id, ["counter", *net, "--device", box.id, "--virtual"])
+
+
+def _tell(site, work: Path, broker, headless: bool) -> None:
+    print(f"Antrean demo: {site.name}")
+    print(f"  broker      127.0.0.1:{broker.port} (config in {work / 'broker'})")
+    print(f"  logs        {work / 'logs'}/")
+    print(f"  tickets     {work / 'tickets'}/<kiosk>/*.png  (each printed ticket as an image)")
+    if headless:
+        print("  no screen: the hall runs on a virtual screen (Xvfb)")
+        print(f"  screens     {work / 'screens'}/*.png  (kiosk and display, refreshed)")
+        print(f"  calls       {work / 'calls'}/*.wav  (every spoken call)")
+    print("  counters    the 'Tombol Loket' window (keys: 1-9 counter, n next, r recall, s skip)")
+    print("  status      antrean status --config ... shows every device; Ctrl-C stops the hall")
+    sys.stdout.flush()
