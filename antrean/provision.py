@@ -1,0 +1,446 @@
+"""Apply a device file (:mod:`antrean.devicefile`) to a root filesystem.
+
+Runs at every boot (antrean-provision.service) and when the file changes on a running device
+(antrean-provision.path). ``root`` is a parameter so the same code provisions ``/``, a
+mounted image or a fake root in a test. Rules:
+
+- All or nothing: a file with any problem applies nothing; the status file next to it
+  (``antrean-status.txt``, Indonesian and English) lists every problem with its line, and
+  the exit code is 3 (ConfigError). The unit is a oneshot and never restarts, so a broken
+  file cannot cause a boot loop; the roles then start with what was applied before.
+- Idempotent: the sha256 of the applied file is kept in ``/var/lib/antrean/provisioned.sha256``;
+  the same file again changes nothing (not even a timestamp); a changed file re-applies, and
+  only files whose content differs are rewritten.
+- The Wi-Fi password is scrubbed from the FAT file once it is stored in the keyfile.
+- Units are enabled by creating ``multi-user.target.wants/`` symlinks: no systemctl, so it
+  works on an image or fake root.
+
+Wi-Fi regulatory domain: Debian bookworm dropped crda (``/etc/default/crda`` is read by
+nothing); the kernel's cfg80211 takes ``ieee80211_regdom`` as a module option. We write
+``/etc/modprobe.d/antrean-wifi.conf`` and, when ``/boot/firmware/cmdline.txt`` exists, the
+``cfg80211.ieee80211_regdom=`` token Raspberry Pi OS itself uses, and clear systemd's saved
+rfkill block for Wi-Fi (Pi OS keeps Wi-Fi soft-blocked until a country is set).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from antrean.devicefile import STORED_MARK, DeviceFile, DeviceFileProblem, check_bytes
+from antrean.errors import ConfigError
+
+BOOT_DEVICE_FILE = "/boot/firmware/antrean.txt"
+STATUS_NAME = "antrean-status.txt"
+HASH_FILE = "var/lib/antrean/provisioned.sha256"
+WIFI_KEYFILE = "etc/NetworkManager/system-connections/antrean-wifi.nmconnection"
+AUTHORIZED_KEYS = "home/antrean/.ssh/authorized_keys"
+WANTS = "etc/systemd/system/multi-user.target.wants"
+ROLE_UNITS = {
+    "hub": ("antrean-broker.service", "antrean-hub.service"),
+    "kiosk": ("antrean-kiosk.service",),
+    "display": ("antrean-display.service",),
+    "counter": ("antrean-counter.service",),
+}
+COMMON_UNITS = ("antrean-provision.service", "antrean-provision.path")
+USER = "antrean"
+MANAGED = "# Managed by antrean provision: edit the device file (antrean.txt), not this file."
+WIFI_NAMESPACE = uuid.UUID("5b0d3e8c-3c55-4c2e-9f54-5a1e2f7c9a10")
+
+# Status file text, Indonesian then English.
+TEXT = {
+    "title": "ANTREAN - status penyiapan perangkat / device provisioning status",
+    "when": "Waktu / time (UTC): {value}",
+    "file": "Berkas / file: {value}",
+    "ok": "HASIL / RESULT: BERHASIL / OK",
+    "failed": "HASIL / RESULT: GAGAL / FAILED - tidak ada yang diubah / nothing was changed",
+    "fix": "Perbaiki baris berikut lalu nyalakan ulang. / Fix these lines, then restart.",
+    "line": "baris/line {value}",
+    "applied": "Diterapkan / applied:",
+    "unchanged": "tidak berubah / unchanged",
+}
+
+
+@dataclass
+class Plan:
+    """What a device file means for a root filesystem, before anything is touched."""
+
+    # path -> (data, mode, owner); mode None on the FAT partition, which has no modes
+    writes: dict[str, tuple[bytes, int | None, str]] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)                      # path -> target
+    removals: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    exit_code: int
+    unchanged: bool = False
+    changed: list[str] = field(default_factory=list)   # root-relative paths touched
+    summary: list[str] = field(default_factory=list)
+    problems: list[ConfigError] = field(default_factory=list)
+
+
+def provision(device_file: str | os.PathLike = BOOT_DEVICE_FILE, root: str | os.PathLike = "/",
+              force: bool = False, now: dt.datetime | None = None) -> Result:
+    """Apply ``device_file`` to ``root``; see the module docstring. Never raises ConfigError:
+    problems are returned (exit code 3) and written to the status file."""
+    device_path, root = Path(device_file), Path(root)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    try:
+        data = device_path.read_bytes()
+    except OSError as exc:
+        problem = DeviceFileProblem("unreadable", str(device_path), value=exc.strerror or "")
+        return _fail(device_path, [problem], now)
+    if not force and _stored_hash(root) == _sha256(data):
+        return Result(0, unchanged=True)
+    device, problems = check_bytes(data, str(device_path))
+    if device is not None:
+        problems = _context_problems(device, root)
+    if problems or device is None:
+        return _fail(device_path, problems, now)
+    plan = build_plan(device, root)
+    changed = apply_plan(plan, root)
+    data = _scrub_wifi_password(device_path, data, device)
+    _write(root / HASH_FILE, (_sha256(data) + "\n").encode(), 0o644)
+    _write_status(device_path, now, [TEXT["ok"], "", TEXT["applied"], *plan.summary])
+    return Result(0, changed=changed, summary=plan.summary)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stored_hash(root: Path) -> str:
+    try:
+        return (root / HASH_FILE).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _fail(device_path: Path, problems: list[ConfigError], now: dt.datetime) -> Result:
+    lines = [TEXT["failed"], TEXT["fix"], ""]
+    for p in problems:
+        where = TEXT["line"].format(value=p.line) if p.line else ""
+        where = f"{where}, {p.key}" if p.key else where
+        lines.append(f"- {where}:" if where else "-")
+        lines.append(f"    ID: {getattr(p, 'indonesian', p.message)}")
+        lines.append(f"    EN: {p.message}")
+    _write_status(device_path, now, lines)
+    return Result(ConfigError.exit_code, problems=problems)
+
+
+def _write_status(device_path: Path, now: dt.datetime, body: list[str]) -> None:
+    head = [TEXT["title"], TEXT["when"].format(value=now.strftime("%Y-%m-%d %H:%M:%S")),
+            TEXT["file"].format(value=device_path), ""]
+    # CRLF so Notepad on an old Windows shows lines; the FAT side is read on PCs.
+    text = "\r\n".join(head + body) + "\r\n"
+    try:
+        _write(device_path.parent / STATUS_NAME, text.encode("utf-8"), None)
+    except OSError as exc:   # a read-only or missing FAT must not hide the real result
+        print(f"antrean provision: cannot write the status file: {exc}", file=sys.stderr)
+
+
+def _inside(root: Path, absolute: str) -> Path:
+    return root / absolute.lstrip("/")
+
+
+def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
+    """Problems only visible against the target: the hall's TOML, a stored Wi-Fi password."""
+    problems: list[ConfigError] = []
+    line = device.lines.get
+    if device.site_config:
+        site = _inside(root, device.site_config)
+        if not site.is_file():
+            problems.append(DeviceFileProblem("site_config_missing", device.path,
+                                              line("SITE_CONFIG"), "SITE_CONFIG",
+                                              value=device.site_config))
+        else:
+            for text in _site_config_problems(site):
+                problems.append(DeviceFileProblem("site_config_bad", device.path,
+                                                  line("SITE_CONFIG"), "SITE_CONFIG",
+                                                  value=text))
+    if device.wifi_ssid and device.wifi_password_stored \
+            and _stored_wifi(root).get("ssid") != device.wifi_ssid:
+        problems.append(DeviceFileProblem("wifi_password_gone", device.path,
+                                          line("WIFI_PASSWORD"), "WIFI_PASSWORD"))
+    return problems
+
+
+def _site_config_problems(path: Path) -> list[str]:
+    """Validate the hall's TOML with antrean.config when present, else just its syntax."""
+    try:
+        from antrean.config import check_site   # the full validator (may not be installed)
+    except ImportError:
+        try:
+            tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            return [str(exc)]
+        return []
+    return [str(p) for p in check_site(path)]
+
+
+def _stored_wifi(root: Path) -> dict[str, str]:
+    """ssid and psk of the keyfile we wrote earlier, if any."""
+    try:
+        text = (root / WIFI_KEYFILE).read_text()
+    except OSError:
+        return {}
+    found = dict(re.findall(r"^(ssid|psk)=(.*)$", text, re.M))
+    return {k: _keyfile_unescape(v) for k, v in found.items()}
+
+
+def build_plan(device: DeviceFile, root: Path) -> Plan:
+    """Everything ``device`` means for ``root``, as content; touches nothing."""
+    plan = Plan()
+    _plan_role(plan, device, root)
+    _plan_hostname(plan, device, root)
+    _plan_wifi(plan, device, root)
+    _plan_ssh(plan, device, root)
+    _plan_timezone(plan, device)
+    _plan_units(plan, device, root)
+    return plan
+
+
+def _toml(value) -> str:
+    # json's string/int/list spellings are valid TOML for the plain values we write.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
+    site = "/etc/antrean/site.toml" if d.site_config else ""
+    if d.site_config:
+        plan.writes["etc/antrean/site.toml"] = (
+            _inside(root, d.site_config).read_bytes(), 0o640, f"root:{USER}")
+    lines = [MANAGED, "version = 1", f"role = {_toml(d.role)}", f"site = {_toml(d.site)}",
+             f"device_id = {_toml(d.device_id)}", f"site_config = {_toml(site)}",
+             f"counters = {_toml(list(d.counters))}",
+             f"display_rotation = {d.display_rotation}", f"timezone = {_toml(d.timezone)}", "",
+             "[broker]", f"host = {_toml(d.hub_address)}", f"port = {d.hub_port}",
+             f"username = {_toml(d.device_id)}", f"password = {_toml(d.device_password)}"]
+    if d.printer:
+        lines += ["", "[printer]", *(f"{k} = {_toml(v)}" for k, v in d.printer.items())]
+    plan.writes["etc/antrean/device.toml"] = (_text(lines), 0o640, f"root:{USER}")
+    env = [MANAGED, f"ANTREAN_ROLE={d.role}", f"ANTREAN_DEVICE={d.device_id}",
+           f"ANTREAN_CONFIG={site or '/etc/antrean/device.toml'}",
+           "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml"]
+    if d.role in ("kiosk", "display"):
+        env.append(f"KCFG_GRAPHICS_ROTATION={d.display_rotation}")   # Kivy's env override
+    plan.writes["etc/antrean/role.env"] = (_text(env), 0o640, f"root:{USER}")
+    plan.summary.append(f"- peran/role {d.role}, situs/site {d.site}, id {d.device_id}, "
+                        f"hub {d.hub_address}:{d.hub_port}")
+    if d.printer:
+        plan.summary.append(f"- printer: {d.printer['backend']}")
+
+
+def _text(lines: list[str]) -> bytes:
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _plan_hostname(plan: Plan, d: DeviceFile, root: Path) -> None:
+    if not d.hostname:
+        return
+    plan.writes["etc/hostname"] = (_text([d.hostname]), 0o644, "root:root")
+    try:
+        hosts = (root / "etc/hosts").read_text().splitlines()
+    except OSError:
+        hosts = ["127.0.0.1\tlocalhost", "::1\t\tlocalhost ip6-localhost ip6-loopback"]
+    hosts = [h for h in hosts if not h.startswith("127.0.1.1")] + [f"127.0.1.1\t{d.hostname}"]
+    plan.writes["etc/hosts"] = (_text(hosts), 0o644, "root:root")
+    plan.summary.append(f"- nama host/hostname: {d.hostname}")
+
+
+def _keyfile_escape(value: str) -> str:
+    # GLib key-file escapes; a leading space must be \s or it is stripped.
+    value = value.replace("\\", "\\\\").replace("\n", "\\n").replace("\t", "\\t")
+    return "\\s" + value[1:] if value.startswith(" ") else value
+
+
+def _keyfile_unescape(value: str) -> str:
+    swaps = {"\\\\": "\\", "\\n": "\n", "\\t": "\t", "\\s": " "}
+    return re.sub(r"\\[\\nts]", lambda m: swaps[m.group()], value)
+
+
+def _plan_wifi(plan: Plan, d: DeviceFile, root: Path) -> None:
+    if not d.wifi_ssid:
+        plan.removals.append(WIFI_KEYFILE)
+        return
+    password = d.wifi_password
+    if d.wifi_password_stored:
+        password = _stored_wifi(root).get("psk", "")
+    lines = ["[connection]", "id=antrean-wifi",
+             f"uuid={uuid.uuid5(WIFI_NAMESPACE, d.wifi_ssid)}", "type=wifi",
+             "autoconnect=true", "autoconnect-retries=0", "",  # 0 = retry forever
+             "[wifi]", "mode=infrastructure", f"ssid={_keyfile_escape(d.wifi_ssid)}", ""]
+    if password:
+        lines += ["[wifi-security]", "key-mgmt=wpa-psk", f"psk={_keyfile_escape(password)}", ""]
+    lines += ["[ipv4]", "method=auto", "", "[ipv6]", "addr-gen-mode=default", "method=auto"]
+    plan.writes[WIFI_KEYFILE] = (_text(lines), 0o600, "root:root")
+    country = d.wifi_country
+    plan.writes["etc/modprobe.d/antrean-wifi.conf"] = (
+        _text([MANAGED, f"options cfg80211 ieee80211_regdom={country}"]), 0o644, "root:root")
+    cmdline = root / "boot/firmware/cmdline.txt"
+    if cmdline.is_file():
+        words = [w for w in cmdline.read_text().split()
+                 if not w.startswith("cfg80211.ieee80211_regdom=")]
+        words.append(f"cfg80211.ieee80211_regdom={country}")
+        plan.writes["boot/firmware/cmdline.txt"] = (_text([" ".join(words)]), None, "")
+    for state in sorted((root / "var/lib/systemd/rfkill").glob("*:wlan")):
+        plan.writes[str(state.relative_to(root))] = (b"0\n", 0o644, "root:root")
+    plan.summary.append(f"- Wi-Fi: {d.wifi_ssid} ({'WPA' if password else 'terbuka/open'}), "
+                        f"negara/country {country}")
+
+
+def _plan_ssh(plan: Plan, d: DeviceFile, root: Path) -> None:
+    if not d.ssh_authorized_key:
+        try:
+            ours = (root / AUTHORIZED_KEYS).read_text().startswith(MANAGED)
+        except OSError:
+            ours = False
+        if ours:   # only a file we wrote is ours to remove
+            plan.removals.append(AUTHORIZED_KEYS)
+        return
+    plan.writes[AUTHORIZED_KEYS] = (_text([MANAGED, d.ssh_authorized_key]), 0o600,
+                                    f"{USER}:{USER}")
+    plan.links[f"{WANTS}/ssh.service"] = "/lib/systemd/system/ssh.service"
+    plan.summary.append(f"- SSH: {USER}@{d.hostname or 'perangkat/device'} "
+                        f"({d.ssh_authorized_key.split()[0]})")
+
+
+def _plan_timezone(plan: Plan, d: DeviceFile) -> None:
+    plan.writes["etc/timezone"] = (_text([d.timezone]), 0o644, "root:root")
+    plan.links["etc/localtime"] = f"/usr/share/zoneinfo/{d.timezone}"
+    plan.summary.append(f"- zona waktu/time zone: {d.timezone}")
+
+
+def _plan_units(plan: Plan, d: DeviceFile, root: Path) -> None:
+    wanted = (*ROLE_UNITS[d.role], *COMMON_UNITS)
+    for unit in wanted:
+        local = root / "etc/systemd/system" / unit
+        target = f"/etc/systemd/system/{unit}" if local.exists() else f"/lib/systemd/system/{unit}"
+        plan.links[f"{WANTS}/{unit}"] = target
+    others = {u for units in ROLE_UNITS.values() for u in units} - set(wanted)
+    plan.removals += [f"{WANTS}/{u}" for u in sorted(others)]
+    plan.summary.append(f"- layanan/services: {', '.join(ROLE_UNITS[d.role])}")
+
+
+def apply_plan(plan: Plan, root: Path) -> list[str]:
+    """Make ``root`` match ``plan``; return the root-relative paths actually changed."""
+    changed = []
+    for rel, (data, mode, owner) in plan.writes.items():
+        path = root / rel
+        try:
+            same = path.read_bytes() == data and mode in (None, path.stat().st_mode & 0o777)
+        except OSError:
+            same = False
+        if not same:
+            _write(path, data, mode, _ids(root, owner))
+            changed.append(rel)
+    for rel, target in plan.links.items():
+        path = root / rel
+        if path.is_symlink() and os.readlink(path) == target:
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.is_symlink() or path.exists():
+            path.unlink()
+        path.symlink_to(target)
+        changed.append(rel)
+    for rel in plan.removals:
+        path = root / rel
+        if path.is_symlink() or path.exists():
+            path.unlink()
+            changed.append(rel)
+    return changed
+
+
+def _ids(root: Path, owner: str) -> tuple[int, int] | None:
+    """uid/gid of ``user:group`` from the target's own passwd/group; None when unknown
+    (a fake root) or when we cannot chown anyway (not root)."""
+    if not owner or os.geteuid() != 0:
+        return None
+    user, _, group = owner.partition(":")
+    try:
+        uids = {r.split(":")[0]: int(r.split(":")[2])
+                for r in (root / "etc/passwd").read_text().splitlines() if r.count(":") >= 3}
+        gids = {r.split(":")[0]: int(r.split(":")[2])
+                for r in (root / "etc/group").read_text().splitlines() if r.count(":") >= 3}
+    except (OSError, ValueError):
+        return None
+    if user not in uids or group not in gids:
+        return None
+    return uids[user], gids[group]
+
+
+def _write(path: Path, data: bytes, mode: int | None,
+           ids: tuple[int, int] | None = None) -> None:
+    """Atomic replace with fsync: a power cut leaves the old file or the new one.
+    ``mode`` None for the FAT partition, where chmod fails with EPERM."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.antrean-tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode or 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        if mode is not None:
+            os.fchmod(fd, mode)
+        if ids:
+            os.fchown(fd, *ids)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+    if ids and path.parent.name == ".ssh":
+        os.chown(path.parent, *ids)
+        os.chmod(path.parent, 0o700)
+
+
+def _scrub_wifi_password(path: Path, data: bytes, device: DeviceFile) -> bytes:
+    """Replace a used Wi-Fi password in the FAT file by the stored mark; return new bytes."""
+    number = device.lines.get("WIFI_PASSWORD")
+    if not device.wifi_password or device.wifi_password_stored or number is None:
+        return data
+    bom = data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines(keepends=True)
+    old = lines[number - 1]
+    ending = old[len(old.rstrip("\r\n")):]
+    lines[number - 1] = f"WIFI_PASSWORD= {STORED_MARK}{ending}"
+    new = ("\ufeff" if bom else "") + "".join(lines)
+    _write(path, new.encode("utf-8"), None)
+    return new.encode("utf-8")
+
+
+def main_provision(argv: list[str] | None = None) -> int:
+    """``antrean provision``: apply the device file; exit 0, or 3 when it has problems."""
+    parser = argparse.ArgumentParser(
+        prog="antrean provision",
+        description="Apply the device file (antrean.txt on the SD card's boot partition) to "
+                    "this system: role, hub address, Wi-Fi, hostname, SSH key, time zone. "
+                    "Writes antrean-status.txt next to it.")
+    parser.add_argument("--device-file", default=BOOT_DEVICE_FILE,
+                        help=f"the device file (default {BOOT_DEVICE_FILE})")
+    parser.add_argument("--root", default="/", help="root filesystem to apply it to")
+    parser.add_argument("--force", action="store_true",
+                        help="apply even when the file is unchanged since the last run")
+    parser.add_argument("--reboot-if-changed", action="store_true",
+                        help="reboot when something changed (for edits on a running device)")
+    args = parser.parse_args(argv)
+    result = provision(args.device_file, args.root, force=args.force)
+    if result.problems:
+        print("\n".join(str(p) for p in result.problems), file=sys.stderr)
+    elif result.unchanged:
+        print(f"{args.device_file}: {TEXT['unchanged']}")
+    else:
+        print("\n".join(result.summary))
+        if args.reboot_if_changed and result.changed and args.root == "/":
+            subprocess.run(["systemctl", "--no-block", "reboot"], check=False)
+    return result.exit_code
