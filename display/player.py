@@ -251,6 +251,10 @@ class AnnouncementQueue:
             self._busy += 1
             self._calls.put(dict(call))     # under the lock: never behind close()'s end mark
 
+    @property
+    def running(self) -> bool:
+        return self._worker.is_alive()
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every queued call was spoken or skipped."""
         with self._idle:
