@@ -1,0 +1,265 @@
+"""The hall display's core: what to show and what to announce, from the hub's messages.
+
+No Kivy, no MQTT. The app hands every payload to :meth:`DisplayState.receive` and the link
+state to :meth:`DisplayState.on_link`; it renders :meth:`DisplayState.view` and speaks the
+calls ``receive`` returns. The rules (docs/protocol.md):
+
+- snapshots (``state.hall``, ``state.queues``) are ordered by ``(epoch, rev)``; one that is not
+  newer than the one shown is ignored, so a late or replayed snapshot never rolls back;
+- the view is "not up to date" while the link is down or the hub's heartbeat
+  (``state/clock``) has been missing for more than ``stale_after_s``;
+- a call is announced once, ever: only when its ``call_id`` is above the durable memory and it
+  is not older than ``max_age_s`` on the hub's clock. The memory is raised *before* the call
+  is handed out for speaking (at-most-once). Calls come from ``event/called`` (fast) and from
+  the retained ``state/hall`` list (the truth), deduplicated by ``call_id``. Until the hub's
+  clock is known a call's age is unknown, so candidates wait for the first heartbeat.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from antrean import protocol
+from antrean.clock import HubClock
+from antrean.errors import ConfigError, ProtocolError
+from antrean.site import Display, Site
+
+log = logging.getLogger(__name__)
+
+# The payload types a display accepts; anything else on its topics is refused.
+ACCEPTED = {t: protocol.PUBLICATIONS[t] for t in ("state.hall", "state.queues", "clock", "called")}
+MAX_CALLS = 20          # state.hall carries at most 20 calls; we keep as many
+
+
+class Memory(Protocol):
+    def last(self) -> int | None: ...
+    def remember(self, call_id: int) -> None: ...
+
+
+@dataclass(frozen=True)
+class Call:
+    call_id: int
+    number: str
+    counter: int
+    at: int                 # hub ms
+    recall: int = 0
+
+    @classmethod
+    def parse(cls, raw: object) -> Call:
+        if not isinstance(raw, dict):
+            raise ProtocolError("bad_payload", "a call must be an object")
+        for key, kind in (("call_id", int), ("number", str), ("counter", int), ("at", int)):
+            value = raw.get(key)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                raise ProtocolError("bad_payload", f"call field {key!r} must be {kind.__name__}")
+        recall = raw.get("recall", 0)
+        return cls(raw["call_id"], raw["number"], raw["counter"], raw["at"],
+                   recall if isinstance(recall, int) and not isinstance(recall, bool) else 0)
+
+    def as_dict(self) -> dict:
+        """The form the announcer takes: {"call_id", "number", "counter", "at"}."""
+        return {"call_id": self.call_id, "number": self.number, "counter": self.counter,
+                "at": self.at}
+
+
+@dataclass(frozen=True)
+class CounterView:
+    counter: int
+    name: str
+    agency: str             # agency display name, for grouping
+    number: str | None      # None: serving nobody now
+    paused: bool
+
+
+@dataclass(frozen=True)
+class View:
+    latest: Call | None                 # the newest call of the shown counters
+    counters: tuple[CounterView, ...]
+    recent: tuple[Call, ...]            # newest first, without ``latest``
+    stale: bool                         # show the "not up to date" banner
+    ever_fresh: bool                    # False until the first heartbeat: "connecting"
+
+
+@dataclass(frozen=True)
+class DisplaySettings:
+    """How one display behaves, resolved from the site config."""
+
+    counters: tuple[int, ...]           # the counters it shows and announces, in order
+    language: str = "id"
+    max_age_s: float = 60.0             # never announce a call older than this (hub clock)
+    stale_after_s: float = 5.0          # heartbeat missing this long: "not up to date"
+    recent_count: int = 5
+
+    @classmethod
+    def of(cls, site: Site, display: Display, **overrides) -> DisplaySettings:
+        return cls(counters=shown_counters(site, display), language=display.language,
+                   **overrides)
+
+    def __post_init__(self):
+        if not self.counters:
+            raise ConfigError("the display shows no counter", key="counters")
+        if not self.max_age_s > 0 or not self.stale_after_s > 0:
+            raise ConfigError("max_age_s and stale_after_s must be positive seconds")
+
+
+def shown_counters(site: Site, display: Display) -> tuple[int, ...]:
+    """The display's own counters, else those of its agencies, else every counter."""
+    if display.counters:
+        unknown = [c for c in display.counters if c not in site.counters]
+        if unknown:
+            raise ConfigError(f"unknown counter(s) {unknown}", key=f"displays.{display.id}")
+        chosen = display.counters
+    elif display.agencies:
+        chosen = tuple(c.id for c in site.counters.values() if c.agency in display.agencies)
+    else:
+        chosen = tuple(site.counters)
+    if display.layout == "counter" and len(chosen) != 1:
+        raise ConfigError("a counter display shows exactly one counter",
+                          key=f"displays.{display.id}.counters")
+    return tuple(sorted(chosen))
+
+
+class DisplayState:
+    """See the module docstring. ``clock`` is the hub's clock; this state feeds it every
+    heartbeat it receives."""
+
+    def __init__(self, site: Site, settings: DisplaySettings, memory: Memory, clock: HubClock):
+        self.site, self.settings, self.memory, self.clock = site, settings, memory, clock
+        self._shown = set(settings.counters)
+        self._order: dict[str, tuple[int, int]] = {}    # type -> (epoch, rev) shown
+        self._hall_counters: dict[str, dict] = {}
+        self._calls: dict[int, Call] = {}               # recent calls by call_id
+        self._pending: dict[int, Call] = {}             # waiting for the hub clock
+        self.queues: dict = {}
+        self._link_up = False
+        self.tz = _zone(site.timezone)
+
+    # ---- inputs ------------------------------------------------------------------------
+    def receive(self, payload: bytes) -> list[Call]:
+        """One payload from the broker. Returns the calls to announce now, oldest first (the
+        memory already holds them). A bad payload is logged and changes nothing."""
+        try:
+            msg = protocol.decode(payload, ACCEPTED)
+            handler = {"state.hall": self._on_hall, "state.queues": self._on_queues,
+                       "clock": self._on_clock, "called": self._on_called}[msg["type"]]
+            return handler(msg)
+        except ProtocolError as e:
+            log.warning("refused a payload: %s", e)
+            return []
+
+    def on_link(self, up: bool) -> None:
+        self._link_up = up
+
+    # ---- outputs -----------------------------------------------------------------------
+    def stale(self) -> bool:
+        return not (self._link_up and self.clock.fresh(self.settings.stale_after_s))
+
+    def hub_now_ms(self) -> int | None:
+        """The hub's clock now; None before the first heartbeat (this Pi's clock is no
+        substitute: it has no RTC)."""
+        return self.clock.now_ms() if self.clock.synced else None
+
+    def local_time(self) -> dt.datetime | None:
+        now = self.hub_now_ms()
+        return None if now is None else dt.datetime.fromtimestamp(now / 1000, self.tz)
+
+    def view(self) -> View:
+        calls = sorted((c for c in self._calls.values() if c.counter in self._shown),
+                       key=lambda c: c.call_id, reverse=True)
+        latest = calls[0] if calls else None
+        return View(latest, tuple(self._counter_view(c) for c in self.settings.counters),
+                    tuple(calls[1:1 + self.settings.recent_count]), self.stale(),
+                    self.clock.synced)
+
+    def _counter_view(self, cid: int) -> CounterView:
+        counter = self.site.counters[cid]
+        agency = self.site.agencies.get(counter.agency)
+        name = (agency.name if self.settings.language == "id" else agency.name_en) if agency \
+            else counter.agency
+        snap = self._hall_counters.get(str(cid)) or {}
+        number, paused = snap.get("number"), bool(snap.get("paused", False))
+        snap_id = snap.get("call_id") if isinstance(snap.get("call_id"), int) else -1
+        # An event newer than the snapshot shows at once; the next snapshot confirms it.
+        newest = max((c for c in self._calls.values() if c.counter == cid),
+                     key=lambda c: c.call_id, default=None)
+        if newest is not None and newest.call_id > snap_id:
+            number = newest.number
+        return CounterView(cid, counter.name, name,
+                           number if isinstance(number, str) else None, paused)
+
+    # ---- handlers ----------------------------------------------------------------------
+    def _newer(self, msg: dict) -> bool:
+        key = (msg["epoch"], msg["rev"])
+        shown = self._order.get(msg["type"])
+        if shown is not None and key <= shown:
+            log.debug("ignored %s %s: not newer than %s", msg["type"], key, shown)
+            return False
+        self._order[msg["type"]] = key
+        return True
+
+    def _on_hall(self, msg: dict) -> list[Call]:
+        if not self._newer(msg):
+            return []
+        calls = [Call.parse(raw) for raw in msg["calls"]]
+        self._hall_counters = {k: v for k, v in msg["counters"].items() if isinstance(v, dict)}
+        newest = max((c.call_id for c in calls), default=-1)
+        # The snapshot is the truth; events newer than all it holds stay until it catches up.
+        early = {i: c for i, c in self._calls.items() if i > newest}
+        self._calls = {c.call_id: c for c in calls} | early
+        self._keep_recent()
+        return self._consider(calls)
+
+    def _on_called(self, msg: dict) -> list[Call]:
+        call = Call.parse(msg["call"])
+        self._calls[call.call_id] = call
+        self._keep_recent()
+        return self._consider([call])
+
+    def _on_queues(self, msg: dict) -> list[Call]:
+        if self._newer(msg):
+            self.queues = msg["services"]
+        return []
+
+    def _on_clock(self, msg: dict) -> list[Call]:
+        self.clock.observe(msg["now"])
+        self.tz = _zone(msg["tz"], fallback=self.tz)
+        pending, self._pending = list(self._pending.values()), {}
+        return self._consider(pending)
+
+    def _keep_recent(self) -> None:
+        for cid in sorted(self._calls)[:-MAX_CALLS]:
+            del self._calls[cid]
+
+    def _consider(self, calls: list[Call]) -> list[Call]:
+        """The announce-once rule. Remembers before returning: a crash after this loses at
+        most the calls being spoken, never repeats one."""
+        now = self.hub_now_ms()
+        last = self.memory.last()
+        fresh: list[Call] = []
+        for call in sorted({c.call_id: c for c in calls}.values(), key=lambda c: c.call_id):
+            if call.counter not in self._shown or (last is not None and call.call_id <= last):
+                continue
+            if now is None:
+                self._pending[call.call_id] = call
+                continue
+            if now - call.at > self.settings.max_age_s * 1000:
+                log.info("not announcing call %s (%s): %.0f s old", call.call_id, call.number,
+                         (now - call.at) / 1000)
+                continue
+            fresh.append(call)
+            last = call.call_id
+        if fresh:
+            self.memory.remember(fresh[-1].call_id)
+        return fresh
+
+
+def _zone(name: str, fallback: dt.tzinfo | None = None) -> dt.tzinfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        if fallback is not None:
+            return fallback
+        raise ConfigError(f"unknown time zone {name!r}", key="timezone") from None

@@ -1,0 +1,76 @@
+"""Every word the hall display shows, in Bahasa Indonesia (default) and English.
+
+Pure data and formatting: no Kivy. Indonesian follows KBBI spelling ("antrean", "silakan",
+"loket"). The spoken words live in :mod:`display.announcer`; these are the written ones.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from antrean.errors import ConfigError
+
+LANGUAGES = ("id", "en")
+
+TEXT: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Antrean",
+        "counter": "Loket {counter}",
+        "call_line": "Nomor {number} silakan ke Loket {counter}",
+        "arrow": "{number}  \u2192  LOKET {counter}",
+        "now_serving": "Sedang dilayani",
+        "recent": "Panggilan terakhir",
+        "idle": "-",
+        "paused": "Istirahat",
+        "waiting_none": "Belum ada panggilan",
+        "stale": "Data tidak terbaru \u2014 menghubungkan kembali...",
+        "connecting": "Menghubungkan ke server antrean...",
+    },
+    "en": {
+        "title": "Queue",
+        "counter": "Counter {counter}",
+        "call_line": "Number {number}, please go to Counter {counter}",
+        "arrow": "{number}  \u2192  COUNTER {counter}",
+        "now_serving": "Now serving",
+        "recent": "Recent calls",
+        "idle": "-",
+        "paused": "On break",
+        "waiting_none": "No calls yet",
+        "stale": "Data not up to date \u2014 reconnecting...",
+        "connecting": "Connecting to the queue server...",
+    },
+}
+
+DAYS = {
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+MONTHS = {
+    "id": ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus",
+           "September", "Oktober", "November", "Desember"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December"),
+}
+
+
+class Strings:
+    """The texts of one language: ``Strings("id").get("counter", counter=3)``."""
+
+    def __init__(self, language: str = "id"):
+        if language not in LANGUAGES:
+            raise ConfigError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})",
+                              key="language")
+        self.language = language
+        self._text = TEXT[language]
+
+    def get(self, key: str, **fields: object) -> str:
+        return self._text[key].format(**fields)
+
+    def time(self, moment: dt.datetime) -> str:
+        """24-hour clock, as both languages write it in Indonesia: "09:05"."""
+        return f"{moment.hour:02d}:{moment.minute:02d}"
+
+    def date(self, moment: dt.datetime) -> str:
+        """"Senin, 23 November 2026" / "Monday, 23 November 2026"."""
+        day = DAYS[self.language][moment.weekday()]
+        month = MONTHS[self.language][moment.month - 1]
+        return f"{day}, {moment.day} {month} {moment.year}"
