@@ -242,12 +242,14 @@ class _Checker:
     def line(self, key: str) -> int | None:
         return self.raw[key][1] if key in self.raw else None
 
-    def fail(self, key: str, code: str, **fields: str) -> None:
-        self.problems.append(DeviceFileProblem(code, self.path, self.line(key), key, **fields))
+    def fail(self, key: str, code: str, at: str = "", **fields: str) -> None:
+        """Record a problem on ``key``, at the line of ``at`` (a key that is there) if given."""
+        line = self.line(at or key)
+        self.problems.append(DeviceFileProblem(code, self.path, line, key, **fields))
 
-    def require(self, key: str, code: str) -> None:
+    def require(self, key: str, code: str, at: str = "") -> None:
         if not self.get(key):
-            self.fail(key, code)
+            self.fail(key, code, at)
 
 
 def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
@@ -261,9 +263,9 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         c.fail("SITE", "bad_id")
     device_id = c.get("DEVICE_ID") or ("hub" if is_hub else "")
     if not is_hub:
-        c.require("DEVICE_ID", "need_device_id")
-        c.require("HUB_ADDRESS", "need_hub")
-        c.require("DEVICE_PASSWORD", "need_password")
+        c.require("DEVICE_ID", "need_device_id", at="ROLE")
+        c.require("HUB_ADDRESS", "need_hub", at="ROLE")
+        c.require("DEVICE_PASSWORD", "need_password", at="ROLE")
     if device_id and not valid_id(device_id):
         c.fail("DEVICE_ID", "bad_id")
     if is_hub and device_id != "hub":
@@ -271,7 +273,7 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
     if c.get("DEVICE_PASSWORD") and len(c.get("DEVICE_PASSWORD")) < 8:
         c.fail("DEVICE_PASSWORD", "short_password")
     if is_hub:
-        c.require("SITE_CONFIG", "need_site_config")
+        c.require("SITE_CONFIG", "need_site_config", at="ROLE")
     if c.get("SITE_CONFIG") and not c.get("SITE_CONFIG").startswith("/"):
         c.fail("SITE_CONFIG", "relative_path")
     wifi_password, stored = _wifi(c)
@@ -352,7 +354,7 @@ def _wifi(c: _Checker) -> tuple[str, bool]:
     if ssid:
         if len(ssid.encode()) > 32:
             c.fail("WIFI_SSID", "long_ssid")
-        c.require("WIFI_COUNTRY", "need_country")
+        c.require("WIFI_COUNTRY", "need_country", at="WIFI_SSID")
     elif password and not stored:
         c.fail("WIFI_PASSWORD", "password_no_ssid")
     hex64 = len(password) == 64 and all(ch in "0123456789abcdefABCDEF" for ch in password)
