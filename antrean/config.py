@@ -87,8 +87,8 @@ def _syntax_error(e: tomllib.TOMLDecodeError, name: str, text: str) -> ConfigErr
         line = int(m.group(1)) if m.group(1) else text.count("\n") + 1
         if m.group(2):
             msg += f" at column {m.group(2)}"
-    if msg.startswith(("Invalid value", "Expected newline")):
-        msg += ' (is a text missing its double quotes, like "08:00-12:00"?)'
+    if msg.startswith(("Invalid", "Expected", "Unclosed")):
+        msg += ' (is a quote, comma, ] or } missing? Texts need double quotes: "08:00-12:00")'
     return ConfigError(f"not valid TOML: {msg}", name, line)
 
 
@@ -153,7 +153,7 @@ class _SiteReader(FieldReader):
     def section(self, raw: dict, name: str, known: tuple[str, ...]) -> dict:
         """A required plain table such as [site]; {} (reported) when missing or broken."""
         if name not in raw:
-            self.r.add((name,), f"missing: add a [{name}] table")
+            self.missing((name,), f"missing: add a [{name}] table")
             return {}
         return self.table(raw[name], (name,), known) or {}
 
@@ -281,8 +281,8 @@ class _SiteReader(FieldReader):
             served = self.refs(listed, where + ("services",), services, "service")
             self.served.update(served)
             for i, sid in enumerate(listed or ()):
-                owner = services[sid].agency if sid in services else agency
-                if agency in agencies and owner != agency:
+                owner = services[sid].agency if sid in services else None
+                if agency in agencies and owner in agencies and owner != agency:
                     self.r.add(where + ("services", i), f"service {sid!r} belongs to agency "
                                f"{owner!r}, not to this counter's agency {agency!r}")
             counter = Counter(cid, self.get(tbl, where, "name", TEXT, f"Loket {cid}"), agency,
@@ -295,7 +295,7 @@ class _SiteReader(FieldReader):
     def unserved(self, services: dict, raw: dict) -> None:
         for i, item in enumerate(raw.get("services") or ()):
             sid = item.get("id") if isinstance(item, dict) else None
-            if sid in services and sid not in self.served:
+            if isinstance(sid, str) and sid in services and sid not in self.served:
                 self.r.add(("services", i, "id"), f"no counter serves {sid!r}: its tickets "
                            "would never be called (add it to a counter's services)")
 

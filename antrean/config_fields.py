@@ -85,12 +85,11 @@ def describe(v: Any) -> str:
     return "a list" if isinstance(v, list) else "a table"
 
 
-def suggest(key: str, known: list[str], aliases: dict[str, str] | None = None) -> str:
+def suggest(key: str, known: list[str], aliases: dict[str, str] | None = None) -> str | None:
+    """The known key a technician probably meant, or None."""
     alias = (aliases or {}).get(key.lower())
     match = [alias] if alias else difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    if match:
-        return f"unknown key; did you mean '{match[0]}'?"
-    return f"unknown key; known keys here: {', '.join(known)}"
+    return match[0] if match else None
 
 
 # ---- reading typed values --------------------------------------------------------------
@@ -100,6 +99,8 @@ class FieldReader:
 
     def __init__(self, report: Report):
         self.r = report
+        # Keys reported as misspelt: their "missing" would only repeat the same problem.
+        self.misspelt: set[KeyPath] = set()
 
     # -- generic helpers -----------------------------------------------------------------
     def table(self, raw: Any, where: KeyPath, known: tuple[str, ...],
@@ -109,15 +110,24 @@ class FieldReader:
             return None
         for key in raw:
             if key not in known:
-                self.r.add(where + (key,), suggest(key, list(known), aliases))
+                meant = suggest(key, list(known), aliases)
+                if meant:
+                    self.misspelt.add(where + (meant,))
+                    self.r.add(where + (key,), f"unknown key; did you mean '{meant}'?")
+                else:
+                    self.r.add(where + (key,), f"unknown key; known keys here: {', '.join(known)}")
         return raw
+
+    def missing(self, key: KeyPath, message: str = "missing: this key is required") -> None:
+        if key not in self.misspelt:
+            self.r.add(key, message)
 
     def get(self, tbl: dict, where: KeyPath, key: str, kind: Kind,
             default: Any = MISSING) -> Any:
         """The value, the default when absent, or None after reporting a problem."""
         if key not in tbl:
             if default is MISSING:
-                self.r.add(where + (key,), "missing: this key is required")
+                self.missing(where + (key,))
                 return None
             return default
         value = tbl[key]
@@ -151,7 +161,7 @@ class FieldReader:
             self.r.add((name,), f"must be a list of tables ([[{name}]]), not {describe(value)}")
             return []
         if required and not value:
-            self.r.add((name,), f"missing: add at least one [[{name}]] table")
+            self.missing((name,), f"missing: add at least one [[{name}]] table")
         return [((name, i), v) for i, v in enumerate(value)]
 
     def unique(self, seen: dict, value: Any, key: KeyPath, what: str) -> bool:

@@ -1,0 +1,357 @@
+"""antrean/config.py: TOML hall files -> Site, with every problem placed on its file, line
+and key. Broken files are made from examples/mini-hall.toml by editing one line; the line a
+problem must point at is found in the edited text by what is on it, never by the locator."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+
+from antrean import config
+from antrean.config import check_site, load_site
+from antrean.errors import ConfigError
+from antrean.site import WEEKDAYS
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+MINI = (EXAMPLES / "mini-hall.toml").read_text(encoding="utf-8")
+
+
+def line_of(text: str, needle: str, nth: int = 1) -> int:
+    """1-based line of the nth line containing ``needle``."""
+    hits = [i for i, line in enumerate(text.splitlines(), 1) if needle in line]
+    return hits[nth - 1]
+
+
+def edit(text: str, old: str, new: str) -> str:
+    if text.count(old) != 1:
+        raise ValueError(f"{old!r} occurs {text.count(old)} times")
+    return text.replace(old, new)
+
+
+def write(tmp_path: Path, text: str, name: str = "hall.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problem(problems: list[ConfigError], key: str) -> ConfigError:
+    found = [p for p in problems if p.key == key]
+    if len(found) != 1:
+        raise AssertionError(f"expected one problem at {key}, got: "
+                             + "\n".join(map(str, problems)))
+    return found[0]
+
+
+# ---- the examples ----------------------------------------------------------------------
+
+def test_mini_hall_loads_with_every_section():
+    site = load_site(EXAMPLES / "mini-hall.toml")
+    assert (len(site.agencies), len(site.services), len(site.counters)) == (2, 4, 3)
+    assert list(site.kiosks) == ["kiosk-1"]
+    assert site.kiosks["kiosk-1"].printer == {"backend": "network", "host": "127.0.0.1",
+                                             "port": 9100, "paper": "80mm"}
+    assert {d.layout for d in site.displays.values()} == {"hall", "counter"}
+    assert site.button_boxes["box-1"].pins["2"]["next"] == 5
+    assert site.counters[2].policy == "oldest"
+    assert site.services["AKTA"].priority_allowed is False
+    assert site.rules.daily_reset == dt.time(0, 30)
+    assert site.source.endswith("mini-hall.toml")
+
+
+def test_mini_hall_is_open_every_minute_of_every_day_until_23_59():
+    site = load_site(EXAMPLES / "mini-hall.toml")
+    for service in site.services.values():
+        for day in WEEKDAYS:
+            (period,) = service.hours.week[day]
+            assert (period.start, period.end) == (dt.time(0, 0), dt.time(23, 59))
+
+
+def test_madiun_example_is_a_realistic_hall():
+    site = load_site(EXAMPLES / "mpp-madiun.toml")
+    assert len(site.agencies) >= 15 and len(site.services) >= 40 and len(site.counters) >= 20
+    assert {"imigrasi", "beacukai", "dukcapil", "bapenda", "samsat", "disnaker", "pdam",
+            "bankjatim", "bpjskes", "bpjstk", "dpmptsp", "polres", "kpp", "bpn",
+            "kemenag"} <= set(site.agencies)
+    # Friday prayer break: nobody is served between 11:30 and 13:30 on a Friday.
+    friday = dt.date(2026, 1, 9)
+    for period in site.services["KTP-EL"].hours.periods(friday):
+        assert not period.contains(dt.time(12, 0))
+    assert dt.date(2026, 8, 17) in site.holidays and dt.date(2026, 3, 23) in site.holidays
+    assert sum(c.policy == "oldest" for c in site.counters.values()) >= 3
+    papers = {k.printer.get("paper") for k in site.kiosks.values()}
+    assert papers == {"80mm", "58mm"}
+    assert site.kiosks["kiosk-1"].printer["host"] == "127.0.0.1"
+    assert len(site.button_boxes) >= 3
+    assert [d.layout for d in site.displays.values()].count("counter") == 2
+    # Samsat opens Saturday morning; a service's own hours replace the site's week.
+    assert site.services["PKB-TAHUNAN"].hours.week["sat"]
+    assert "sat" not in site.services["SKCK"].hours.week
+
+
+@pytest.mark.parametrize("name", ["mini-hall.toml", "mpp-madiun.toml"])
+def test_examples_pass_the_check_and_mark_demo_passwords(name):
+    path = EXAMPLES / name
+    assert check_site(path) == []
+    site = load_site(path)
+    passwords = [site.hub_password] + [d.password for d in site.devices()]
+    assert all("GANTI" in p for p in passwords)     # obviously to be changed
+
+
+# ---- file-level problems ---------------------------------------------------------------
+
+def test_bom_and_crlf_from_windows_notepad_load_the_same_site(tmp_path):
+    path = tmp_path / "windows.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINI.replace("\n", "\r\n").encode("utf-8"))
+    original = load_site(EXAMPLES / "mini-hall.toml")
+    assert load_site(path) == dataclasses.replace(original, source=str(path))
+
+
+def test_bom_and_crlf_file_reports_the_right_line(tmp_path):
+    text = edit(MINI, 'prefix = "C"', 'prefix = "c"')
+    path = tmp_path / "windows.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    p = problem(check_site(path), "services[2].prefix")
+    assert p.line == line_of(text, 'prefix = "c"')
+
+
+def test_toml_syntax_error_reports_its_line(tmp_path):
+    text = edit(MINI, 'mon = ["00:00-23:59"]', "mon = [00:00-23:59]")
+    path = write(tmp_path, text)
+    (p,) = check_site(path)
+    assert (p.path, p.line) == (str(path), line_of(text, "mon = [00:00"))
+    assert "not valid TOML" in p.message and "double quotes" in p.message
+
+
+def test_unterminated_string_at_end_of_file_points_at_the_last_line(tmp_path):
+    path = write(tmp_path, 'version = 1\n[site]\nname = "MPP\n')
+    (p,) = check_site(path)
+    assert p.line in (3, 4) and "not valid TOML" in p.message
+
+
+def test_file_in_windows_1252_says_to_save_as_utf8(tmp_path):
+    path = tmp_path / "ansi.toml"
+    path.write_bytes(edit(MINI, "MPP Mini (Demo)", "MPP Mini \u2013 Demo").encode("cp1252"))
+    (p,) = check_site(path)
+    assert p.line == line_of(MINI, "MPP Mini (Demo)") and "UTF-8" in p.message
+
+
+def test_missing_file_is_a_config_error(tmp_path):
+    with pytest.raises(ConfigError) as err:
+        load_site(tmp_path / "nope.toml")
+    assert err.value.path == str(tmp_path / "nope.toml") and err.value.exit_code == 3
+
+
+def test_missing_version_points_at_line_1_and_the_rest_is_still_checked(tmp_path):
+    text = edit(MINI, "version = 1\n", "").replace('prefix = "D"', 'prefix = "A"')
+    problems = check_site(write(tmp_path, text))
+    assert problem(problems, "version").line == 1
+    assert problem(problems, "services[3].prefix").line == line_of(text, 'prefix = "A"', 2)
+
+
+def test_unknown_version_stops_with_one_clear_problem(tmp_path):
+    text = edit(MINI, "version = 1", "version = 7")
+    (p,) = check_site(write(tmp_path, text))
+    assert (p.key, p.line) == ("version", line_of(text, "version = 7"))
+    assert "unknown version 7" in p.message
+
+
+def test_migration_hook_upgrades_an_older_file(tmp_path, monkeypatch):
+    def from_v0(raw):           # pretend v0 called the hub table "broker"
+        raw["hub"] = raw.pop("broker")
+        return raw
+
+    monkeypatch.setitem(config.MIGRATIONS, 0, from_v0)
+    text = edit(edit(MINI, "version = 1", "version = 0"), "[hub]", "[broker]")
+    assert load_site(write(tmp_path, text)).hub_password == "demo-GANTI-hub"
+
+
+# ---- one class of mistake at a time ----------------------------------------------------
+# (edit old -> new, key of the problem, text on the line it must point at, message part)
+MISTAKES = {
+    "typo in a key": ('standard_minutes = 10\npriority_allowed = true',
+                      'standard_minute = 10\npriority_allowed = true',
+                      "services[0].standard_minute", "standard_minute = 10",
+                      "did you mean 'standard_minutes'"),
+    "Indonesian day name": ('tue = ["00:00-23:59"]', 'selasa = ["00:00-23:59"]',
+                            "site.hours.selasa", "selasa =", "did you mean 'tue'"),
+    "unknown key without a close match": ('speak = false', 'speak = false\nvolume = 3',
+                                          "displays[1].volume", "volume = 3", "known keys"),
+    "missing required key": ('name_en = "Family card"\n', '', "services[1].name_en",
+                             '[[services]]#2', "required"),
+    "missing password": ('password = "demo-GANTI-kiosk-1"\n', '', "kiosks[0].password",
+                         "[[kiosks]]", "required"),
+    "wrong type": ('daily_quota = 0', 'daily_quota = "0"', "services[0].daily_quota",
+                   'daily_quota = "0"', 'whole number, not the text "0"'),
+    "true is no number": ('id = 3\n', 'id = true\n', "counters[2].id", "id = true",
+                          "whole number"),
+    "negative quota": ('daily_quota = 0', 'daily_quota = -5', "services[0].daily_quota",
+                       "daily_quota = -5", "0 or more"),
+    "zero standard time": ('standard_minutes = 5', 'standard_minutes = 0',
+                           "services[3].standard_minutes", "standard_minutes = 0", "1 or more"),
+    "id not topic-safe": ('id = "mpp-mini"', 'id = "mpp mini/1"', "site.id", 'id = "mpp mini',
+                          "letters, digits"),
+    "empty name": ('name = "Kartu Keluarga"', 'name = ""', "services[1].name", 'name = ""',
+                   "empty"),
+    "duplicate service id": ('id = "AKTA"', 'id = "KK"', "services[2].id", 'id = "KK"#2',
+                             "used twice"),
+    "duplicate device id across kinds": ('id = "display-3"', 'id = "kiosk-1"', "displays[1].id",
+                                         'id = "kiosk-1"#2', "used twice"),
+    "device called hub": ('id = "box-1"', 'id = "hub"', "button_boxes[0].id", 'id = "hub"',
+                          "reserved"),
+    "lowercase prefix": ('prefix = "C"', 'prefix = "c"', "services[2].prefix", 'prefix = "c"',
+                         'write "C"'),
+    "prefix too long": ('prefix = "C"', 'prefix = "ABC"', "services[2].prefix",
+                        'prefix = "ABC"', "1 or 2 capital letters"),
+    "duplicate prefix": ('prefix = "D"', 'prefix = "B"', "services[3].prefix",
+                         'prefix = "B"#2', "used twice"),
+    "service of unknown agency": ('agency = "pdam"\nprefix', 'agency = "pam"\nprefix',
+                                  "services[3].agency", 'agency = "pam"', "no agency"),
+    "counter lists unknown service": ('services = ["PAM-BAYAR"]', 'services = ["PAM-BAYR"]',
+                                      "counters[2].services[0]", '"PAM-BAYR"', "no service"),
+    "counter serves another agency's service": (
+        'services = ["KTP", "KK"]', 'services = ["KTP", "PAM-BAYAR"]',
+        "counters[0].services[1]", 'services = ["KTP", "PAM-BAYAR"]', "belongs to agency"),
+    "counter id zero": ('id = 3\n', 'id = 0\n', "counters[2].id", "id = 0", "1 or more"),
+    "duplicate counter id": ('id = 3\n', 'id = 2\n', "counters[2].id", "id = 2#2", "used twice"),
+    "bad counter policy": ('policy = "oldest"', 'policy = "fifo"', "counters[1].policy",
+                           'policy = "fifo"', "strict, oldest"),
+    "service nobody serves": ('services = ["PAM-BAYAR"]', 'services = []', "services[3].id",
+                              'id = "PAM-BAYAR"', "no counter serves"),
+    "button box with unknown counter": ('counters = [1, 2, 3]', 'counters = [1, 2, 3, 9]',
+                                        "button_boxes[0].counters[3]", "counters = [1, 2, 3, 9]",
+                                        "no counter"),
+    "pins for a counter the box lacks": ('[button_boxes.pins.3]', '[button_boxes.pins.4]',
+                                         "button_boxes[0].pins.4", "[button_boxes.pins.4]",
+                                         "does not list"),
+    "display with unknown counter": ('counters = [3]', 'counters = [7]',
+                                     "displays[1].counters[0]", "counters = [7]", "no counter"),
+    "counter display with two counters": ('counters = [3]', 'counters = [2, 3]',
+                                          "displays[1].counters", "counters = [2, 3]",
+                                          "exactly one"),
+    "bad layout": ('layout = "hall"', 'layout = "tv"', "displays[0].layout", 'layout = "tv"',
+                   "hall, counter"),
+    "bad language": ('language = "id"', 'language = "jv"', "displays[0].language",
+                     'language = "jv"', "id, en"),
+    "speak as text": ('speak = true', 'speak = "ya"', "displays[0].speak", 'speak = "ya"',
+                      "true or false"),
+    "short password": ('"demo-GANTI-box-1"', '"box1"', "button_boxes[0].password",
+                       'password = "box1"', "at least 8"),
+    "bad timezone": ('timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakrta"', "site.timezone",
+                     "Asia/Jakrta", "did you mean 'Asia/Jakarta'"),
+    "holiday in quotes": ('holidays = []', 'holidays = ["2026-12-25"]', "site.holidays[0]",
+                          "holidays =", "without quotes"),
+    "hour 25": ('wed = ["00:00-23:59"]', 'wed = ["08:00-25:00"]', "site.hours.wed[0]",
+                "wed =", "does not exist"),
+    "24:00 end of day": ('wed = ["00:00-23:59"]', 'wed = ["08:00-24:00"]', "site.hours.wed[0]",
+                         "wed =", '"23:59"'),
+    "period ends before it starts": ('thu = ["00:00-23:59"]', 'thu = ["12:00-08:00"]',
+                                     "site.hours.thu[0]", "thu =", "ends before it starts"),
+    "overlapping periods": ('fri = ["00:00-23:59"]', 'fri = ["08:00-12:00", "11:00-15:00"]',
+                            "site.hours.fri[1]", "fri =", "overlaps"),
+    "not a period": ('sat = ["00:00-23:59"]', 'sat = ["8 sampai 12"]', "site.hours.sat[0]",
+                     "sat =", "like \"08:00-12:00\""),
+    "rules: zero priority ratio": ('priority_every = 3', 'priority_every = 0',
+                                   "rules.priority_every", "priority_every = 0", "1 or more"),
+    "rules: bad reset time": ('daily_reset = "00:30"', 'daily_reset = "24:30"',
+                              "rules.daily_reset", "daily_reset", "time of day"),
+    "missing logo file": ('initials = "PAM"', 'initials = "PAM"\nlogo = "logo/pdam.png"',
+                          "agencies[1].logo", "logo =", "file not found"),
+}
+
+
+@pytest.mark.parametrize("old,new,key,on_line,says", MISTAKES.values(), ids=list(MISTAKES))
+def test_each_mistake_names_file_line_and_key(tmp_path, old, new, key, on_line, says):
+    text = edit(MINI, old, new)
+    path = write(tmp_path, text)
+    found = problem(check_site(path), key)
+    needle, _, nth = on_line.partition("#")
+    assert found.path == str(path)
+    assert found.line == line_of(text, needle, int(nth or 1)), str(found)
+    assert says in found.message
+    assert str(found).startswith(f"{path}:{found.line}: {key}: ")
+
+
+def test_inline_tables_are_located_key_by_key(tmp_path):
+    text = edit(MINI, 'standard_minutes = 5', 'standard_minutes = 5\nhours = { mon = '
+                '["08:00-12:00"], tue = ["08:00-10:00",\n  "13:00-12:00"], wed = [] }')
+    (p,) = check_site(write(tmp_path, text))
+    assert (p.key, p.line) == ("services[3].hours.tue[1]", line_of(text, '"13:00-12:00"'))
+
+
+def test_a_counter_served_by_two_button_boxes(tmp_path):
+    text = MINI + ('\n[[button_boxes]]\nid = "box-2"\npassword = "demo-GANTI-box-2"\n'
+                   'counters = [4, 2]\n')
+    problems = check_site(write(tmp_path, text))
+    assert problem(problems, "button_boxes[1].counters[1]").line == line_of(text, "[4, 2]")
+    assert "already has a button box" in problem(problems, "button_boxes[1].counters[1]").message
+    assert "no counter" in problem(problems, "button_boxes[1].counters[0]").message
+
+
+def test_a_section_of_the_wrong_shape(tmp_path):
+    text = MINI.replace("[[agencies]]", "[[agency]]").replace(
+        "version = 1\n", 'version = 1\nagencies = "dukcapil, pdam"\n')
+    problems = check_site(write(tmp_path, text))
+    assert problem(problems, "agencies").line == line_of(text, "agencies = ")
+    assert "list of tables" in problem(problems, "agencies").message
+    assert problem(problems, "agency").line == line_of(text, "[[agency]]")
+
+
+def test_misspelt_key_is_not_also_reported_missing(tmp_path):
+    text = edit(MINI, "[hub]", "[hbu]")
+    problems = check_site(write(tmp_path, text))
+    assert [(p.key, p.line) for p in problems] == [("hbu", line_of(text, "[hbu]"))]
+
+
+# ---- all at once -----------------------------------------------------------------------
+
+def test_all_problems_are_reported_at_once_in_line_order(tmp_path):
+    text = MINI
+    for old, new in [('timezone = "Asia/Jakarta"', 'timezone = "Jakarta"'),
+                     ('prefix = "B"', 'prefix = "b"'),
+                     ('policy = "oldest"', 'policy = "fifo"'),
+                     ('counters = [3]', 'counters = [3, 9]')]:
+        text = edit(text, old, new)
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as err:
+        load_site(path)
+    problems = err.value.problems
+    assert [p.key for p in problems] == ["site.timezone", "services[1].prefix",
+                                         "counters[1].policy", "displays[1].counters",
+                                         "displays[1].counters[1]"]
+    assert [p.line for p in problems] == sorted(p.line for p in problems)
+    listed = str(err.value).splitlines()[1:]
+    assert listed == [str(p) for p in problems]
+    assert all(re.match(rf"{re.escape(str(path))}:\d+: \S+: ", line) for line in listed)
+
+
+def test_one_problem_is_raised_as_itself(tmp_path):
+    path = write(tmp_path, edit(MINI, 'prefix = "B"', 'prefix = "b"'))
+    with pytest.raises(ConfigError) as err:
+        load_site(path)
+    assert (err.value.key, err.value.problems) == ("services[1].prefix", [err.value])
+
+
+# ---- nothing crashes the checker -------------------------------------------------------
+ODD_VALUES = ["true", "-1", '"x"', "[]", "{}", "1.5", "2026-01-01", '[1, "a"]', "{ a = 1 }"]
+VALUE_LINES = [i for i, line in enumerate(MINI.splitlines())
+               if re.match(r"^[A-Za-z0-9_]+ = ", line)]
+
+
+@pytest.mark.parametrize("index", VALUE_LINES)
+def test_any_odd_value_anywhere_gives_problems_not_a_crash(tmp_path, index):
+    lines = MINI.splitlines()
+    key = lines[index].split(" = ")[0]
+    flagged = 0
+    for odd in ODD_VALUES:
+        lines[index] = f"{key} = {odd}"
+        path = write(tmp_path, "\n".join(lines) + "\n")
+        problems = check_site(path)
+        for p in problems:
+            assert isinstance(p, ConfigError) and p.path == str(path)
+            assert p.line is not None and p.key, str(p)
+        flagged += bool(problems)
+    free_form = key in ("next", "recall", "skip", "led")    # pins are kept as written
+    assert flagged == 0 if free_form else flagged > 0
