@@ -43,10 +43,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_utf8": ("bukan teks UTF-8: simpan sebagai UTF-8 (Notepad: Save As, Encoding UTF-8)",
                  "not UTF-8 text: save it as UTF-8 (Notepad: Save As, Encoding UTF-8)"),
     "syntax": ("harus berbentuk KUNCI=nilai", "expected KEY=value"),
-    "unknown_key": ("kunci tidak dikenal; yang dikenal: {value}", "unknown key; known keys: {value}"),
+    "unknown_key": ("kunci tidak dikenal; yang dikenal: {value}",
+                    "unknown key; known keys: {value}"),
     "unknown_key_hint": ("kunci tidak dikenal; maksud Anda {value}?",
                          "unknown key; did you mean {value}?"),
-    "twice": ("ditulis dua kali (pertama di baris {line})", "given twice (first on line {line})"),
+    "twice": ("ditulis dua kali (pertama di baris {value})",
+              "given twice (first on line {value})"),
     "open_quote": ("tanda kutip {value} dibuka tetapi tidak ditutup",
                    "the value opens a {value} quote but never closes it"),
     "after_quote": ("ada teks setelah tanda kutip penutup: {value}",
@@ -78,7 +80,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "must be an absolute path, e.g. /boot/firmware/antrean/hall.toml"),
     "bad_host": ("'{value}' bukan alamat IP maupun nama host",
                  "'{value}' is neither an IP address nor a host name"),
-    "not_number": ("harus bilangan bulat, bukan '{value}'", "must be a whole number, not '{value}'"),
+    "not_number": ("harus bilangan bulat, bukan '{value}'",
+                   "must be a whole number, not '{value}'"),
     "bad_port": ("harus antara 1 dan 65535", "must be between 1 and 65535"),
     "counters_role": ("hanya kotak tombol loket atau layar yang melayani loket, bukan {value}",
                       "only a counter button box or a display serves counters, not a {value}"),
@@ -199,11 +202,13 @@ def _split(text: str, path: str) -> tuple[dict[str, tuple[str, int, bool]], list
             continue
         if key not in KEYS:
             hint = difflib.get_close_matches(key, KEYS, n=1, cutoff=0.6)
-            code, value = ("unknown_key_hint", hint[0]) if hint else ("unknown_key", ", ".join(KEYS))
+            code, value = (("unknown_key_hint", hint[0]) if hint
+                           else ("unknown_key", ", ".join(KEYS)))
             problems.append(DeviceFileProblem(code, path, number, key, value=value))
             continue
         if key in raw:
-            problems.append(DeviceFileProblem("twice", path, number, key, line=raw[key][1]))
+            first = str(raw[key][1])
+            problems.append(DeviceFileProblem("twice", path, number, key, value=first))
             continue
         value, error = _value(rest)
         if error:
@@ -325,7 +330,7 @@ def _counters(c: _Checker, role: str) -> tuple[int, ...]:
     text = c.get("COUNTERS")
     if not text:
         return ()
-    if role in ("hub", "kiosk"):
+    if role in ("hub", "kiosk"):   # an invalid role is reported once, on ROLE
         c.fail("COUNTERS", "counters_role", value=role)
     parts = [p.strip() for p in text.split(",")]
     if not all(p.isdigit() and int(p) > 0 for p in parts):
@@ -410,7 +415,7 @@ def _printer(c: _Checker, role: str) -> dict:
     text = c.get("PRINTER")
     if not text:
         return {}
-    if role != "kiosk":
+    if role != "kiosk" and role in ROLES:   # an invalid role is reported once, on ROLE
         c.fail("PRINTER", "printer_role")
     config = printer_config(text)
     if config is None:
