@@ -113,6 +113,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                             "the hall's TOML file does not exist: {value}"),
     "site_config_bad": ("berkas TOML aula bermasalah: {value}",
                         "the hall's TOML file has problems: {value}"),
+    "site_mismatch": ("SITE tidak sama dengan id situs di berkas TOML aula ('{value}')",
+                      "SITE differs from the site id in the hall's TOML file ('{value}')"),
+    "device_not_in_site": ("perangkat '{value}' tidak ada di berkas TOML aula",
+                           "device '{value}' is not listed in the hall's TOML file"),
     "wifi_password_gone": ("kata sandi Wi-Fi sudah dihapus dari berkas tetapi tidak tersimpan "
                            "untuk jaringan ini: ketik ulang WIFI_PASSWORD",
                            "the Wi-Fi password was removed from the file but none is stored for "

@@ -165,10 +165,9 @@ def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
                                               line("SITE_CONFIG"), "SITE_CONFIG",
                                               value=device.site_config))
         else:
-            for text in _site_config_problems(site):
-                problems.append(DeviceFileProblem("site_config_bad", device.path,
-                                                  line("SITE_CONFIG"), "SITE_CONFIG",
-                                                  value=text))
+            for code, text in _site_config_problems(site, device):
+                problems.append(DeviceFileProblem(code, device.path, line("SITE_CONFIG"),
+                                                  "SITE_CONFIG", value=text))
     if device.wifi_ssid and device.wifi_password_stored \
             and _stored_wifi(root).get("ssid") != device.wifi_ssid:
         problems.append(DeviceFileProblem("wifi_password_gone", device.path,
@@ -176,17 +175,24 @@ def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
     return problems
 
 
-def _site_config_problems(path: Path) -> list[str]:
-    """Validate the hall's TOML with antrean.config when present, else just its syntax."""
+def _site_config_problems(path: Path, device: DeviceFile) -> list[tuple[str, str]]:
+    """(message code, detail) for the hall's TOML: valid, same site, lists this device."""
     try:
-        from antrean.config import check_site   # the full validator (may not be installed)
+        from antrean.config import read_site   # the full validator (may not be installed)
     except ImportError:
         try:
             tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            return [str(exc)]
+            return [("site_config_bad", str(exc))]
         return []
-    return [str(p) for p in check_site(path)]
+    site, problems = read_site(path)
+    if site is None:
+        return [("site_config_bad", str(p)) for p in problems]
+    if site.id != device.site:
+        return [("site_mismatch", site.id)]
+    if device.role != "hub" and device.device_id not in {d.id for d in site.devices()}:
+        return [("device_not_in_site", device.device_id)]
+    return []
 
 
 def _stored_wifi(root: Path) -> dict[str, str]:

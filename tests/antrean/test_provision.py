@@ -1,0 +1,247 @@
+"""antrean.provision against fake root filesystems in tmp_path."""
+import configparser
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from antrean.provision import (AUTHORIZED_KEYS, HASH_FILE, STATUS_NAME, WANTS, WIFI_KEYFILE,
+                               main_provision, provision)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0Xy3p7pbK4h2o9X2v1zQ teknisi@laptop"
+KIOSK = f"""\
+# kios pintu masuk
+ROLE=kiosk
+SITE=mpp-madiun
+DEVICE_ID=kiosk-1
+HUB_ADDRESS=192.168.1.10
+DEVICE_PASSWORD=kiosk-1-secret
+PRINTER=network:192.168.1.50:9100
+WIFI_SSID=MPP Perangkat
+WIFI_PASSWORD="rahasia #12 sekali"
+WIFI_COUNTRY=ID
+SSH_AUTHORIZED_KEY={SSH_KEY}
+TIMEZONE=Asia/Makassar
+"""
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A fake root: a FAT boot partition with cmdline.txt, and a blocked Wi-Fi rfkill state."""
+    r = tmp_path / "root"
+    (r / "boot/firmware").mkdir(parents=True)
+    (r / "boot/firmware/cmdline.txt").write_text(
+        "console=tty1 root=PARTUUID=1234-02 rootwait cfg80211.ieee80211_regdom=GB\n")
+    (r / "var/lib/systemd/rfkill").mkdir(parents=True)
+    (r / "var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan").write_text("1\n")
+    return r
+
+
+def device_file(root: Path, text: str, raw: bytes | None = None) -> Path:
+    path = root / "boot/firmware/antrean.txt"
+    path.write_bytes(raw if raw is not None else text.encode())
+    return path
+
+
+def snapshot(root: Path) -> dict[str, tuple]:
+    """Every path under root with its content or link target, mode and mtime."""
+    out = {}
+    for p in sorted(root.rglob("*")):
+        st = p.lstat()
+        if p.is_dir() and not p.is_symlink():   # a directory's mtime moves with its entries
+            out[str(p.relative_to(root))] = (None, st.st_mode, None)
+            continue
+        body = os.readlink(p) if p.is_symlink() else p.read_bytes()
+        out[str(p.relative_to(root))] = (body, st.st_mode, st.st_mtime_ns)
+    return out
+
+
+def test_kiosk_file_is_applied(root):
+    result = provision(device_file(root, KIOSK), root)
+    assert result.exit_code == 0 and not result.problems
+
+    device = tomllib.loads((root / "etc/antrean/device.toml").read_text())
+    assert device["role"] == "kiosk" and device["device_id"] == "kiosk-1"
+    assert device["broker"] == {"host": "192.168.1.10", "port": 1883, "username": "kiosk-1",
+                                "password": "kiosk-1-secret"}
+    assert device["printer"] == {"backend": "network", "host": "192.168.1.50", "port": 9100}
+    env = (root / "etc/antrean/role.env").read_text()
+    assert "ANTREAN_DEVICE=kiosk-1\n" in env and "ANTREAN_CONFIG=/etc/antrean/device.toml\n" in env
+    assert (root / "etc/antrean/device.toml").stat().st_mode & 0o777 == 0o640
+
+    assert (root / "etc/hostname").read_text() == "antrean-kiosk-1\n"
+    assert "127.0.1.1\tantrean-kiosk-1" in (root / "etc/hosts").read_text().splitlines()
+    assert (root / "etc/timezone").read_text() == "Asia/Makassar\n"
+    assert os.readlink(root / "etc/localtime") == "/usr/share/zoneinfo/Asia/Makassar"
+
+    keys = root / AUTHORIZED_KEYS
+    assert SSH_KEY in keys.read_text().splitlines() and keys.stat().st_mode & 0o777 == 0o600
+    wants = root / WANTS
+    assert sorted(p.name for p in wants.iterdir()) == [
+        "antrean-kiosk.service", "antrean-provision.path", "antrean-provision.service",
+        "ssh.service"]
+
+
+def test_wifi_keyfile_regdomain_and_rfkill(root):
+    provision(device_file(root, KIOSK), root)
+    keyfile = root / WIFI_KEYFILE
+    assert keyfile.stat().st_mode & 0o777 == 0o600
+    nm = configparser.ConfigParser(interpolation=None)
+    nm.read_string(keyfile.read_text())
+    assert nm.sections() == ["connection", "wifi", "wifi-security", "ipv4", "ipv6"]
+    assert nm["connection"]["type"] == "wifi" and nm["connection"]["autoconnect"] == "true"
+    assert nm["wifi"]["ssid"] == "MPP Perangkat"
+    assert nm["wifi-security"]["key-mgmt"] == "wpa-psk"
+    assert nm["wifi-security"]["psk"] == "rahasia #12 sekali"
+    assert nm["ipv4"]["method"] == "auto"
+    assert "options cfg80211 ieee80211_regdom=ID" in \
+        (root / "etc/modprobe.d/antrean-wifi.conf").read_text()
+    cmdline = (root / "boot/firmware/cmdline.txt").read_text()
+    assert cmdline == "console=tty1 root=PARTUUID=1234-02 rootwait cfg80211.ieee80211_regdom=ID\n"
+    assert (root / "var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan").read_text() == "0\n"
+
+
+def test_wifi_password_is_scrubbed_and_notepad_format_kept(root):
+    raw = b"\xef\xbb\xbf" + KIOSK.replace("\n", "\r\n").encode()
+    path = device_file(root, "", raw)
+    provision(path, root)
+    after = path.read_bytes()
+    assert after.startswith(b"\xef\xbb\xbf") and b"rahasia" not in after
+    assert b"\r\nWIFI_PASSWORD= # disimpan/stored\r\nWIFI_COUNTRY=ID\r\n" in after
+    assert after.replace(b"WIFI_PASSWORD= # disimpan/stored",
+                         b'WIFI_PASSWORD="rahasia #12 sekali"') == raw
+
+
+def test_second_run_changes_nothing(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    before = snapshot(root)
+    result = provision(path, root)
+    assert result.unchanged and result.exit_code == 0
+    assert snapshot(root) == before
+
+
+def test_forced_rerun_after_scrub_keeps_the_stored_password(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    keyfile = (root / WIFI_KEYFILE).read_bytes()
+    result = provision(path, root, force=True)
+    assert result.exit_code == 0 and result.changed == []
+    assert (root / WIFI_KEYFILE).read_bytes() == keyfile
+
+
+def test_changed_file_reapplies(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    text = path.read_text().replace("ROLE=kiosk", "ROLE=display").replace(
+        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace("PRINTER=", "# PRINTER=")
+    path.write_text(text + "DISPLAY_ROTATION=90\n")
+    result = provision(path, root)
+    assert result.exit_code == 0 and not result.unchanged
+    wants = {p.name for p in (root / WANTS).iterdir()}
+    assert "antrean-display.service" in wants and "antrean-kiosk.service" not in wants
+    env = (root / "etc/antrean/role.env").read_text()
+    assert "ANTREAN_DEVICE=display-hall\n" in env and "KCFG_GRAPHICS_ROTATION=90\n" in env
+    assert (root / "etc/hostname").read_text() == "antrean-display-hall\n"
+    # the Wi-Fi password, scrubbed by the first run, is still the stored one
+    assert "psk=rahasia #12 sekali" in (root / WIFI_KEYFILE).read_text()
+
+
+def test_broken_file_applies_nothing_and_says_why(root, capsys):
+    broken = KIOSK.replace("ROLE=kiosk", "ROLE=kios").replace("HUB_ADDRESS", "HUB_ADRES")
+    path = device_file(root, broken)
+    before = snapshot(root)
+    code = main_provision(["--device-file", str(path), "--root", str(root)])
+    assert code == 3
+    changed = {k for k, v in snapshot(root).items() if before.get(k) != v}
+    assert changed == {f"boot/firmware/{STATUS_NAME}"}          # only the status file
+    status = (root / "boot/firmware" / STATUS_NAME).read_text(encoding="utf-8")
+    assert "GAGAL / FAILED" in status
+    assert "baris/line 2, ROLE:" in status and "baris/line 5, HUB_ADRES:" in status
+    assert "EN: unknown key; did you mean HUB_ADDRESS?" in status
+    assert "ID: kunci tidak dikenal; maksud Anda HUB_ADDRESS?" in status
+    assert ":5: HUB_ADRES" in capsys.readouterr().err
+
+
+def test_broken_file_later_keeps_the_last_good_setup(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    good = (root / "etc/antrean/device.toml").read_bytes()
+    path.write_text(path.read_text().replace("HUB_PORT", "X") + "HUB_PORT=0\n")
+    assert provision(path, root).exit_code == 3
+    assert (root / "etc/antrean/device.toml").read_bytes() == good
+    assert not (root / HASH_FILE).read_text().startswith("0")      # still the good file's hash
+
+
+def test_success_status_file(root):
+    provision(device_file(root, KIOSK), root)
+    status = (root / "boot/firmware" / STATUS_NAME).read_bytes().decode()
+    assert "BERHASIL / OK" in status and "\r\n" in status
+    assert "antrean-kiosk.service" in status and "rahasia" not in status
+
+
+def test_hub_copies_the_hall_config(root):
+    shutil.copytree(EXAMPLES, root / "boot/firmware/antrean")
+    hall = "/boot/firmware/antrean/mini-hall.toml"
+    path = device_file(root, f"ROLE=hub\nSITE=mpp-mini\nSITE_CONFIG={hall}\n")
+    result = provision(path, root)
+    assert result.exit_code == 0, [str(p) for p in result.problems]
+    copied = (root / "etc/antrean/site.toml").read_bytes()
+    assert copied == (EXAMPLES / "mini-hall.toml").read_bytes()
+    assert "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in (root / "etc/antrean/role.env").read_text()
+    wants = {p.name for p in (root / WANTS).iterdir()}
+    assert {"antrean-hub.service", "antrean-broker.service"} <= wants
+    assert not (root / WIFI_KEYFILE).exists()
+
+
+def test_hub_with_missing_or_broken_hall_config(root):
+    path = device_file(root, "ROLE=hub\nSITE=mpp-mini\n"
+                             "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
+    result = provision(path, root)
+    assert result.exit_code == 3
+    assert [(p.line, p.key) for p in result.problems] == [(3, "SITE_CONFIG")]
+    (root / "boot/firmware/antrean").mkdir()
+    (root / "boot/firmware/antrean/hall.toml").write_text("version = 1\n[site\n")
+    result = provision(path, root)
+    assert result.exit_code == 3 and result.problems[0].key == "SITE_CONFIG"
+    assert not (root / "etc").exists()
+
+
+def test_hall_config_must_be_this_site_and_list_this_device(root):
+    shutil.copytree(EXAMPLES, root / "boot/firmware/antrean")
+    hall = "SITE_CONFIG=/boot/firmware/antrean/mini-hall.toml\n"
+    path = device_file(root, f"ROLE=hub\nSITE=mpp-madiun\n{hall}")
+    assert [p.message for p in provision(path, root).problems] == [
+        "SITE differs from the site id in the hall's TOML file ('mpp-mini')"]
+    kiosk9 = KIOSK.replace("mpp-madiun", "mpp-mini").replace("kiosk-1", "kiosk-9")
+    path = device_file(root, kiosk9 + hall)
+    assert [p.message for p in provision(path, root).problems] == [
+        "device 'kiosk-9' is not listed in the hall's TOML file"]
+
+
+def test_scrubbed_file_on_a_new_network_needs_the_password_again(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    path.write_text(path.read_text().replace("WIFI_SSID=MPP Perangkat", "WIFI_SSID=Lain"))
+    result = provision(path, root)
+    assert result.exit_code == 3
+    assert [(p.line, p.key) for p in result.problems] == [(9, "WIFI_PASSWORD")]
+
+
+def test_removing_wifi_and_ssh_key_removes_what_we_wrote(root):
+    path = device_file(root, KIOSK)
+    provision(path, root)
+    text = "\n".join(line for line in path.read_text().splitlines()
+                     if not line.startswith(("WIFI_", "SSH_")))
+    path.write_text(text + "\n")
+    assert provision(path, root).exit_code == 0
+    assert not (root / WIFI_KEYFILE).exists() and not (root / AUTHORIZED_KEYS).exists()
+
+
+def test_missing_device_file(root):
+    result = provision(root / "boot/firmware/antrean.txt", root)
+    assert result.exit_code == 3
+    assert "cannot read" in (root / "boot/firmware" / STATUS_NAME).read_text()
