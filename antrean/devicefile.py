@@ -188,6 +188,7 @@ def check_bytes(data: bytes, path: str = "<device file>") -> tuple[DeviceFile | 
         return None, [DeviceFileProblem("not_utf8", path, line)]
     raw, problems = _split(text, path)
     device = _build(raw, path, problems)
+    problems.sort(key=lambda p: p.line or 0)     # read top to bottom, like the file
     return (None if problems else device), problems
 
 
