@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tomllib
@@ -110,10 +111,22 @@ def provision(device_file: str | os.PathLike = BOOT_DEVICE_FILE, root: str | os.
         return _fail(device_path, problems, now)
     plan = build_plan(device, root)
     changed = apply_plan(plan, root)
+    if "etc/hostname" in changed and root.resolve() == Path("/"):
+        _set_live_hostname(device.hostname)
     data = _scrub_wifi_password(device_path, data, device)
     _write(root / HASH_FILE, (_sha256(data) + "\n").encode(), 0o644)
     _write_status(device_path, now, [TEXT["ok"], "", TEXT["applied"], *plan.summary])
     return Result(0, changed=changed, summary=plan.summary)
+
+
+def _set_live_hostname(name: str) -> None:
+    # PID 1 read /etc/hostname before we ran; without this the new name (and the one sent
+    # to the DHCP server) would wait for the next boot.
+    try:
+        socket.sethostname(name)
+    except OSError as exc:
+        print(f"antrean provision: hostname {name} applies after a reboot ({exc})",
+              file=sys.stderr)
 
 
 def _sha256(data: bytes) -> str:
