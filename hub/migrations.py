@@ -1,0 +1,118 @@
+"""The hub database's schema, as declared, named migrations.
+
+Each migration is a ``(name, function)`` pair; :func:`migrate` applies the ones a database has
+not seen, in order, each in its own transaction together with its record in ``_migrations``.
+A migration is never edited once released: a schema change is a new entry at the end.
+At start the recorded names must be a prefix of :data:`MIGRATIONS`; a database written by a
+newer Antrean (an unknown name) is refused rather than silently misread.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Callable
+
+import sqlite_utils
+
+from antrean.errors import StorageError
+
+Migration = tuple[str, Callable[[sqlite_utils.Database], None]]
+TABLE = "_migrations"
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    db["meta"].create({"key": str, "value": int}, pk="key")
+    db["commands"].create({"device": str, "id": str, "type": str, "at": int, "reply": str},
+                          pk=("device", "id"), not_null={"type", "at", "reply"})
+    # One row per service and day: the next sequence number, the quota used so far (valid
+    # online tickets plus every leased number) and the last number called.
+    db["service_days"].create({"service": str, "day": str, "next_seq": int, "used": int,
+                               "last_called": str}, pk=("service", "day"),
+                              not_null={"next_seq", "used"})
+    db["tickets"].create({
+        "id": str, "day": str, "origin": str, "seq": int, "number": str, "service": str,
+        "priority": str, "prio": int, "status": str, "device": str, "offline": int,
+        "issued_at": int, "printed_at": int, "called_at": int, "served_at": int,
+        "finished_at": int, "counter": int, "recalls": int, "transfers": int,
+    }, pk="id", not_null={"day", "origin", "seq", "number", "service", "prio", "status",
+                          "offline", "issued_at", "recalls", "transfers"})
+    db["tickets"].create_index(["day", "origin", "seq"], unique=True)
+    db["tickets"].create_index(["day", "service"])
+    # Partial indexes stay as small as the live queue however long the history grows.
+    db.execute("CREATE INDEX tickets_waiting ON tickets(service, prio, issued_at) "
+               "WHERE status = 'waiting'")
+    db.execute("CREATE INDEX tickets_printing ON tickets(issued_at) WHERE status = 'printing'")
+    db.execute("CREATE INDEX tickets_open ON tickets(day) "
+               "WHERE status IN ('printing', 'waiting', 'called')")
+    db["leases"].create({"lease_id": int, "device": str, "service": str, "day": str,
+                         "first": int, "last": int, "at": int}, pk="lease_id",
+                        not_null={"device", "service", "day", "first", "last", "at"})
+    db["leases"].create_index(["device", "service", "day"])
+    # AUTOINCREMENT: a call_id is never reused, even if rows are ever deleted.
+    db.execute("CREATE TABLE calls (call_id INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "ticket TEXT NOT NULL, number TEXT NOT NULL, service TEXT NOT NULL, "
+               "counter INTEGER NOT NULL, recall INTEGER NOT NULL, at INTEGER NOT NULL)")
+    db["calls"].create_index(["ticket"])
+    db["counters"].create({"id": int, "paused": int, "ticket": str, "regular_run": int,
+                           "call_id": int}, pk="id", not_null={"paused", "regular_run"})
+    # One row per completed stretch of service at a counter (done, or handed on by transfer).
+    db["servings"].create({"ticket": str, "service": str, "counter": int, "started_at": int,
+                           "ended_at": int, "ms": int, "outcome": str},
+                          not_null={"ticket", "service", "counter", "started_at", "ended_at",
+                                    "ms", "outcome"})
+    db["servings"].create_index(["service", "outcome", "ended_at"])
+    db["service_stats"].create({"service": str, "mean_ms": float, "samples": int},
+                               pk="service")
+
+
+MIGRATIONS: list[Migration] = [
+    ("0001_initial", _initial),
+]
+
+
+def applied(db: sqlite_utils.Database) -> list[str]:
+    if not db[TABLE].exists():
+        return []
+    return [r[0] for r in db.execute(f"SELECT name FROM {TABLE} ORDER BY rowid").fetchall()]
+
+
+def check(db: sqlite_utils.Database, migrations: list[Migration] = MIGRATIONS) -> list[str]:
+    """The names still to apply. Raises StorageError when the database's history is not a
+    prefix of ours (written by a newer or a diverged version)."""
+    done = applied(db)
+    names = [name for name, _ in migrations]
+    if done != names[:len(done)]:
+        unknown = [n for n in done if n not in names]
+        raise StorageError(
+            f"{db_name(db)}: the database has migrations this version does not know "
+            f"({', '.join(unknown) or 'different order'}); it was written by another "
+            f"Antrean version")
+    return names[len(done):]
+
+
+def migrate(db: sqlite_utils.Database, migrations: list[Migration] = MIGRATIONS) -> list[str]:
+    """Apply every pending migration, each in one transaction with its record. Returns the
+    names applied now."""
+    todo = check(db, migrations)
+    if todo and not db[TABLE].exists():
+        db[TABLE].create({"name": str, "applied_at": int}, pk="name", if_not_exists=True)
+    steps = dict(migrations)
+    for name in todo:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            steps[name](db)
+            db.execute(f"INSERT INTO {TABLE} (name, applied_at) VALUES (?, ?)",
+                       (name, int(time.time() * 1000)))
+            db.execute("COMMIT")
+        except BaseException as e:
+            if db.conn.in_transaction:
+                db.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):
+                raise StorageError(f"{db_name(db)}: migration {name} failed: {e}") from e
+            raise
+    return todo
+
+
+def db_name(db: sqlite_utils.Database) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return (row[2] if row and row[2] else ":memory:")

@@ -1,0 +1,142 @@
+"""Building the protocol's objects from the database: Ticket, Call, CounterState and the bodies
+of the ``state.queues`` and ``state.hall`` snapshots (docs/protocol.md, "Shared objects" and
+"Snapshots"). Read-only; the adapter adds the envelope, ``epoch``, ``rev`` and ``at``.
+
+Snapshots are built with a few aggregate queries on indexed columns (the partial index of
+waiting tickets, one row per service and day), never by walking the day's tickets.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from antrean.site import Site
+
+from . import estimate
+from .estimate import Pace
+from .schedule import Schedule
+from .store import Store
+
+HALL_CALLS = 20
+QUEUED = ("printing", "waiting")
+TICKET_SQL = "SELECT rowid AS rid, * FROM tickets"
+
+
+def number(prefix: str, seq: int) -> str:
+    """The printed number: prefix, dash, sequence padded to three digits (A-007, A-1234)."""
+    return f"{prefix}-{seq:03d}"
+
+
+def hhmm(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else f"{moment.hour:02d}:{moment.minute:02d}"
+
+
+class Snapshots:
+    def __init__(self, store: Store, site: Site, schedule: Schedule, pace: Pace):
+        self.store = store
+        self.site = site
+        self.schedule = schedule
+        self.pace = pace
+
+    # ---- shared objects -------------------------------------------------------------------
+    def ticket_row(self, ticket_id: str) -> dict | None:
+        return self.store.one(f"{TICKET_SQL} WHERE id = ?", (ticket_id,))
+
+    def ticket(self, row: dict | str) -> dict[str, Any]:
+        """The Ticket object. ``ahead`` and ``wait_min`` are given while the ticket is queued
+        (printing or waiting) and null once it has been called or closed."""
+        if isinstance(row, str):
+            row = self.ticket_row(row)
+        people = wait = None
+        if row["status"] in QUEUED and row["service"] in self.site.services:
+            people = self._ahead(row)
+            wait = estimate.wait_minutes(people, self.pace.of(row["service"]),
+                                         self.serving_counters().get(row["service"], 0))
+        return {"id": row["id"], "number": row["number"], "service": row["service"],
+                "day": row["day"], "seq": row["seq"], "priority": row["priority"],
+                "status": row["status"], "issued_at": row["issued_at"], "ahead": people,
+                "wait_min": wait, "counter": row["counter"], "recalls": row["recalls"],
+                "offline": bool(row["offline"])}
+
+    def _ahead(self, row: dict) -> int:
+        before = self.store.value(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND prio = ? "
+            "AND (issued_at < ? OR (issued_at = ? AND rowid < ?))",
+            (row["service"], row["prio"], row["issued_at"], row["issued_at"], row["rid"]))
+        other = self.store.value(
+            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND prio = ?",
+            (row["service"], 1 - row["prio"]))
+        return estimate.ahead(before, other, bool(row["prio"]), self.site.rules.priority_every)
+
+    @staticmethod
+    def call(row: dict) -> dict[str, Any]:
+        return {"call_id": row["call_id"], "ticket": row["ticket"], "number": row["number"],
+                "service": row["service"], "counter": row["counter"], "recall": row["recall"],
+                "at": row["at"]}
+
+    def counter_state(self, counter_id: int) -> dict[str, Any]:
+        row = self.store.one("SELECT paused, ticket FROM counters WHERE id = ?", (counter_id,))
+        ticket = self.ticket(row["ticket"]) if row and row["ticket"] else None
+        return {"counter": counter_id, "paused": bool(row and row["paused"]), "ticket": ticket}
+
+    def serving_counters(self) -> dict[str, int]:
+        """Per service: how many counters serving it are not paused."""
+        paused = {r["id"] for r in self.store.all("SELECT id FROM counters WHERE paused = 1")}
+        counts: dict[str, int] = {}
+        for c in self.site.counters.values():
+            if c.id not in paused:
+                for sid in c.services:
+                    counts[sid] = counts.get(sid, 0) + 1
+        return counts
+
+    # ---- state.queues -------------------------------------------------------------------
+    def queues(self, now_ms: int) -> dict[str, Any]:
+        local = self.schedule.local(now_ms)
+        day = local.date().isoformat()
+        waiting: dict[tuple[str, int], int] = {
+            (r["service"], r["prio"]): r["n"] for r in self.store.all(
+                "SELECT service, prio, COUNT(*) AS n FROM tickets WHERE status = 'waiting' "
+                "GROUP BY service, prio")}
+        days = {r["service"]: r for r in self.store.all(
+            "SELECT service, next_seq, used, last_called FROM service_days WHERE day = ?",
+            (day,))}
+        pace = self.pace.all()
+        counters = self.serving_counters()
+        every = self.site.rules.priority_every
+        services = {}
+        for sid, svc in self.site.services.items():
+            regular, prio = waiting.get((sid, 0), 0), waiting.get((sid, 1), 0)
+            sd = days.get(sid) or {"next_seq": 1, "used": 0, "last_called": None}
+            left = max(0, svc.daily_quota - sd["used"]) if svc.daily_quota else None
+            decision = self.schedule.decide(svc, local)
+            reason, reopens = decision.reason, decision.reopens
+            if reason is None and left == 0:
+                reason, reopens = "quota_exhausted", self.schedule.next_day_opening(svc, local)
+            services[sid] = {
+                "open": reason is None, "reason": reason, "opens_at": hhmm(reopens),
+                "opens_on": reopens.date().isoformat() if reopens else None,
+                "waiting": regular + prio, "priority_waiting": prio,
+                "wait_min": estimate.wait_minutes(estimate.ahead(regular, prio, False, every),
+                                                  pace[sid], counters.get(sid, 0)),
+                "quota_left": left, "last_called": sd["last_called"],
+                "next_number": number(svc.prefix, sd["next_seq"])}
+        return {"day": day, "services": services}
+
+    # ---- state.hall ---------------------------------------------------------------------
+    def hall(self, now_ms: int) -> dict[str, Any]:
+        rows = {r["id"]: r for r in self.store.all(
+            "SELECT c.id, c.paused, c.call_id, t.number, t.service FROM counters c "
+            "LEFT JOIN tickets t ON t.id = c.ticket")}
+        counters = {}
+        for cid in sorted(self.site.counters):
+            r = rows.get(cid) or {}
+            counters[str(cid)] = {"paused": bool(r.get("paused")), "number": r.get("number"),
+                                  "service": r.get("service"),
+                                  "call_id": r.get("call_id") if r.get("number") else None}
+        # The newest calls by call_id (cheap on the rowid), then only today's: a display that
+        # starts in the morning must not show yesterday's last calls as current.
+        midnight = self.schedule.at_ms(self.schedule.local(now_ms).date(), dt.time(0))
+        calls = [self.call(r) for r in self.store.all(
+            "SELECT * FROM calls ORDER BY call_id DESC LIMIT ?", (HALL_CALLS,))
+            if r["at"] >= midnight]
+        return {"counters": counters, "calls": calls}
