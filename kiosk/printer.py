@@ -107,11 +107,11 @@ class Printer:
             if before.state in REFUSE:
                 raise error_for(before, "before printing")
             link.write(data, deadline)
-            if not link.readable:
-                return before
+            if before.state == "unknown":
+                return before       # it cannot tell us (file backend, no status support)
             # Status is real-time but arrives behind the ticket: allow the whole budget.
             after = self._check(link, deadline)
-            if after.state == "unknown" and before.state != "unknown":
+            if after.state == "unknown":
                 raise PrinterTimeout(f"printer {self.where} stopped answering after the ticket "
                                      f"(waited {timeout:g} s)")
             if after.state in REFUSE:
