@@ -20,6 +20,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import select
+import socket
 import time
 from typing import Callable, Mapping
 
@@ -74,6 +75,7 @@ class Printer:
         self.paper, self.cutter = paper, cutter
         self.timeout, self.status_timeout = timeout, status_timeout
         self._connect = connect
+        self.answers_status = False     # learnt: it has answered DLE EOT at least once
 
     def __repr__(self) -> str:
         return f"<Printer {self.backend} {self.where}>"
@@ -106,6 +108,9 @@ class Printer:
             before = self._check(link, min(deadline, time.monotonic() + self.status_timeout))
             if before.state in REFUSE:
                 raise error_for(before, "before printing")
+            if before.state == "unknown" and self.answers_status:
+                raise PrinterTimeout(f"printer {self.where} stopped answering status; "
+                                     "ticket not sent")
             link.write(data, deadline)
             if before.state == "unknown":
                 return before       # it cannot tell us (file backend, no status support)
@@ -128,6 +133,7 @@ class Printer:
             if replies[1] & 0x08:       # offline: ask why
                 replies[2] = link.ask(query(2), deadline)
             replies[4] = link.ask(query(4), deadline)
+        self.answers_status = self.answers_status or valid(replies[1])
         return interpret(replies)
 
 
@@ -159,14 +165,15 @@ def _left(deadline: float) -> float:
 
 class _NetworkLink(_Link):
     def __init__(self, cfg: dict, deadline: float):
-        from escpos.exceptions import DeviceNotFoundError
         from escpos.printer import Network
         self.where = f"{cfg['host']}:{cfg.get('port', 9100)}"
         self.p = Network(cfg["host"], int(cfg.get("port", 9100)), timeout=_left(deadline))
+        # Connect ourselves: Network.open() leaks the socket when the connect fails.
         try:
-            self.p.open()
-        except DeviceNotFoundError as e:
-            raise PrinterOffline(f"printer {self.where} unreachable: {e}".strip()) from e
+            self.p.device = socket.create_connection((self.p.host, self.p.port),
+                                                     timeout=_left(deadline))
+        except OSError as e:
+            raise PrinterOffline(f"printer {self.where} unreachable: {e}") from e
 
     def write(self, data: bytes, deadline: float) -> None:
         self.p.device.settimeout(_left(deadline))

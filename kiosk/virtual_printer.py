@@ -44,6 +44,7 @@ class _Session:
 
     def __init__(self, source: str):
         self.source, self.budget, self.drop_at, self.claimed = source, None, None, False
+        self.stall_at: int | None = None
         self.pending, self.printed = bytearray(), bytearray()
         self.received, self.problem, self.cut = 0, "", False
 
@@ -70,6 +71,7 @@ class VirtualPrinter:
         self._paper, self._paper_out_after = "ok", None
         self._cover_open = self._stalled = self._offline = False
         self._drop_after: int | None = None
+        self._stall_after: int | None = None
         self._status_mode = "normal"
 
     # ---- life -----------------------------------------------------------------------------
@@ -132,9 +134,13 @@ class VirtualPrinter:
     def open_cover(self, is_open: bool = True) -> None:
         self._set(_cover_open=is_open)
 
-    def stall(self, stalled: bool = True) -> None:
-        """Stop (or resume) reading: the sender's buffers fill and its writes block."""
-        self._set(_stalled=stalled)
+    def stall(self, stalled: bool = True, after_bytes: int | None = None) -> None:
+        """Stop (or resume) reading: the sender's buffers fill and its writes block.
+        With ``after_bytes``, stop after that many printed bytes of the next job."""
+        if after_bytes is None:
+            self._set(_stalled=stalled, _stall_after=None)
+        else:
+            self._set(_stall_after=after_bytes)
 
     def drop_after(self, n_bytes: int | None) -> None:
         """Close the connection after ``n_bytes`` of the next TCP job."""
@@ -204,6 +210,7 @@ class VirtualPrinter:
             return                                        # other real-time commands
         if not s.claimed:       # faults armed "for the next job" hit the first one that prints
             s.claimed, s.budget, self._paper_out_after = True, self._paper_out_after, None
+            s.stall_at, self._stall_after = self._stall_after, None
             if s.source == "tcp":
                 s.drop_at, self._drop_after = self._drop_after, None
         blocked = ("paper_out" if self._paper == "out" else
@@ -217,6 +224,8 @@ class VirtualPrinter:
             return
         s.printed += cmd
         s.cut = s.cut or cmd[:2] == b"\x1dV"
+        if s.stall_at is not None and len(s.printed) >= s.stall_at:
+            self._stalled, s.stall_at = True, None       # buffer full, mechanism stuck
 
     def _finish(self, s: _Session) -> None:
         if not s.worth_keeping:
@@ -282,10 +291,10 @@ class VirtualPrinter:
         except OSError as e:
             log.info("connection ended: %s", e)
         finally:
+            self._finish(s)          # saved before the sender sees the connection end
             with self._cond:
                 self._conns.discard(conn)
             _shutdown(conn)
-            self._finish(s)
 
     # ---- pseudo-terminal ------------------------------------------------------------------
     def _pty_loop(self) -> None:
