@@ -20,7 +20,7 @@ from .config_fields import (BOOL, INT, INTS, LIST, MISSING, TABLE, TEXT, TEXTS, 
                             Report, describe)
 from .config_locator import KeyLocator, KeyPath
 from .errors import ConfigError
-from .site import (COUNTER_POLICIES, DISPLAY_LAYOUTS, LANGUAGES, Agency, ButtonBox, Counter,
+from .site import (COUNTER_POLICIES, DISPLAY_LAYOUTS, LANGUAGES, WEEKDAYS, Agency, ButtonBox, Counter,
                    Display, Hours, Kiosk, QueueRules, Service, Site)
 
 CURRENT_VERSION = 1
@@ -28,6 +28,24 @@ CURRENT_VERSION = 1
 # whenever the format changes, so files already on SD cards keep loading.
 MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 
+# Every key of the format, per table ("" = the top level); docs/config.md documents each
+# (tests/antrean/test_config.py checks that).
+KEYS: dict[str, tuple[str, ...]] = {
+    "": ("version", "site", "rules", "hub", "agencies", "services", "counters", "kiosks",
+         "displays", "button_boxes"),
+    "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours"),
+    "site.hours": WEEKDAYS,
+    "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
+    "hub": ("password",),
+    "agencies": ("id", "name", "name_en", "initials", "logo"),
+    "services": ("id", "agency", "prefix", "name", "name_en", "daily_quota", "standard_minutes",
+                 "priority_allowed", "hours"),
+    "counters": ("id", "name", "agency", "services", "policy"),
+    "kiosks": ("id", "password", "services", "printer"),
+    "displays": ("id", "password", "layout", "counters", "agencies", "language", "speak",
+                 "audio_device", "running_text"),
+    "button_boxes": ("id", "password", "counters", "pins"),
+}
 MIN_PASSWORD = 8
 RESERVED_IDS = frozenset({"hub"})       # the hub's own broker login
 _PREFIX = re.compile(r"^[A-Z]{1,2}$")
@@ -123,18 +141,14 @@ class _SiteReader(FieldReader):
         self.served: set[str] = set()       # services some counter lists
 
     # -- the site ------------------------------------------------------------------------
-    _TOP = ("site", "rules", "hub", "agencies", "services", "counters", "kiosks", "displays",
-            "button_boxes")
-
     def site(self, raw: dict, source: str) -> Site | None:
-        self.table(raw, (), self._TOP + ("version",))
-        top = self.section(raw, "site", (
-            "id", "name", "timezone", "ticket_footer", "holidays", "hours"))
+        self.table(raw, (), KEYS[""])
+        top = self.section(raw, "site")
         hours = self.week(top["hours"], ("site", "hours")) if "hours" in top else None
         agencies = self.agencies(raw)
         services = self.services(raw, agencies, hours, "hours" in top)
         counters = self.counters(raw, agencies, services)
-        hub = self.section(raw, "hub", ("password",))
+        hub = self.section(raw, "hub")
         return Site(
             id=self.ident(top, ("site",), "site") if top else None,
             name=self.get(top, ("site",), "name", TEXT) if top else None,
@@ -150,12 +164,12 @@ class _SiteReader(FieldReader):
             source=source,
         )
 
-    def section(self, raw: dict, name: str, known: tuple[str, ...]) -> dict:
+    def section(self, raw: dict, name: str) -> dict:
         """A required plain table such as [site]; {} (reported) when missing or broken."""
         if name not in raw:
             self.missing((name,), f"missing: add a [{name}] table")
             return {}
-        return self.table(raw[name], (name,), known) or {}
+        return self.table(raw[name], (name,), KEYS[name]) or {}
 
     def timezone(self, top: dict) -> str | None:
         name = self.get(top, ("site",), "timezone", TEXT, "Asia/Jakarta")
@@ -182,8 +196,7 @@ class _SiteReader(FieldReader):
         return frozenset(good)
 
     def rules(self, raw: Any) -> QueueRules:
-        known = tuple(f.name for f in dataclasses.fields(QueueRules))
-        tbl = self.table(raw, ("rules",), known) or {}
+        tbl = self.table(raw, ("rules",), KEYS["rules"]) or {}
         minimum = {"max_recalls": 0}       # every other number must be at least 1
         values = {}
         for f in dataclasses.fields(QueueRules):
@@ -209,7 +222,7 @@ class _SiteReader(FieldReader):
         out: dict[str, Agency] = {}
         seen: dict = {}
         for where, item in self.items(raw, "agencies", required=True):
-            tbl = self.table(item, where, ("id", "name", "name_en", "initials", "logo"))
+            tbl = self.table(item, where, KEYS["agencies"])
             if tbl is None:
                 continue
             aid = self.ident(tbl, where, "agency")
@@ -229,9 +242,7 @@ class _SiteReader(FieldReader):
         seen_ids: dict = {}
         seen_prefixes: dict = {}
         for where, item in self.items(raw, "services", required=True):
-            tbl = self.table(item, where, (
-                "id", "agency", "prefix", "name", "name_en", "daily_quota", "standard_minutes",
-                "priority_allowed", "hours"))
+            tbl = self.table(item, where, KEYS["services"])
             if tbl is None:
                 continue
             sid = self.ident(tbl, where, "service")
@@ -268,7 +279,7 @@ class _SiteReader(FieldReader):
         out: dict[int, Counter] = {}
         seen: dict = {}
         for where, item in self.items(raw, "counters", required=True):
-            tbl = self.table(item, where, ("id", "name", "agency", "services", "policy"))
+            tbl = self.table(item, where, KEYS["counters"])
             if tbl is None:
                 continue
             cid = self.number(tbl, where, "id", 1)
@@ -313,7 +324,7 @@ class _SiteReader(FieldReader):
     def kiosks(self, raw: dict, services: dict) -> dict[str, Kiosk]:
         out = {}
         for where, item in self.items(raw, "kiosks", required=False):
-            tbl = self.table(item, where, ("id", "password", "services", "printer"))
+            tbl = self.table(item, where, KEYS["kiosks"])
             if tbl is None:
                 continue
             did, password = self.device(tbl, where)
@@ -328,9 +339,7 @@ class _SiteReader(FieldReader):
     def displays(self, raw: dict, counters: dict, agencies: dict) -> dict[str, Display]:
         out = {}
         for where, item in self.items(raw, "displays", required=False):
-            tbl = self.table(item, where, (
-                "id", "password", "layout", "counters", "agencies", "language", "speak",
-                "audio_device", "running_text"))
+            tbl = self.table(item, where, KEYS["displays"])
             if tbl is None:
                 continue
             did, password = self.device(tbl, where)
@@ -356,7 +365,7 @@ class _SiteReader(FieldReader):
         out = {}
         owner: dict = {}        # counter id -> key of the box entry that serves it
         for where, item in self.items(raw, "button_boxes", required=False):
-            tbl = self.table(item, where, ("id", "password", "counters", "pins"))
+            tbl = self.table(item, where, KEYS["button_boxes"])
             if tbl is None:
                 continue
             did, password = self.device(tbl, where)
