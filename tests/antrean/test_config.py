@@ -355,3 +355,23 @@ def test_any_odd_value_anywhere_gives_problems_not_a_crash(tmp_path, index):
         flagged += bool(problems)
     free_form = key in ("next", "recall", "skip", "led")    # pins are kept as written
     assert flagged == 0 if free_form else flagged > 0
+
+
+# ---- the document ----------------------------------------------------------------------
+DOC = (EXAMPLES.parent / "docs" / "config.md").read_text(encoding="utf-8")
+
+
+def doc_section(table: str) -> str:
+    """The text under the heading of one table of the format."""
+    title = {"": "Top level", "site": "`[site]`", "site.hours": "`[site.hours]`",
+             "rules": "`[rules]`", "hub": "`[hub]`"}.get(table, f"`[[{table}]]`")
+    parts = re.split(r"^## ", DOC, flags=re.M)
+    (found,) = [p for p in parts if p.startswith(title)]
+    return found
+
+
+@pytest.mark.parametrize("table", list(config.KEYS))
+def test_every_key_is_documented_in_its_table(table):
+    section = doc_section(table)
+    missing = [k for k in config.KEYS[table] if f"| `{k}` |" not in section]
+    assert missing == [], f"docs/config.md does not describe {table or 'top-level'} keys {missing}"
