@@ -57,7 +57,8 @@ class Issuer:
         self.open_printer, self.deliver = open_printer, deliver
         self.queues, self.language = queues, language
         self.request_timeout, self.print_timeout = request_timeout, print_timeout
-        self.paper = kiosk.printer.get("paper", "80mm")
+        self._printer = None      # one Printer for the kiosk's life: it remembers whether
+                                  # the device ever answered status queries
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer")
         self._leasing: set[str] = set()     # services with a lease request in flight
         self.printer_state = "unknown"
@@ -130,18 +131,24 @@ class Issuer:
     def _printer_problem(self) -> str:
         """A printer state that makes printing pointless, or '' (unknown is tried)."""
         try:
-            state = self.open_printer().status().state
+            state = self.printer().status().state
         except HardwareError as e:
             log.warning("printer status: %s", e)
             state = "offline"
         self.printer_state = state
         return state if state in ("no_paper", "cover_open", "offline") else ""
 
+    def printer(self):
+        if self._printer is None:
+            self._printer = self.open_printer()
+        return self._printer
+
     def _print(self, view: TicketView) -> str:
         """Print one ticket; '' on success, else the failure's state name."""
         try:
-            self.open_printer().print_ticket(render_ticket(view, self.paper),
-                                             timeout=self.print_timeout)
+            printer = self.printer()
+            printer.print_ticket(render_ticket(view, printer.paper, cutter=printer.cutter),
+                                 timeout=self.print_timeout)
         except HardwareError as e:
             log.error("printing %s failed: %s", view.number, e)
             self.printer_state = getattr(e, "state", "offline")

@@ -1,0 +1,267 @@
+"""The hub behind a real Mosquitto: round trips, duplicates, bad payloads, concurrent kiosks,
+SIGKILL mid-stream and a broker restart. Given / when / then, waiting on events, never sleeps."""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+
+from antrean import protocol
+from antrean.broker import run_broker
+from antrean.clock import HubClock
+from antrean.mqtt import HallClient
+from antrean.protocol import Topics
+from hub.service import HubService
+from hub.store import Store
+from tests.fixtures.sites import small_site
+
+ROOT = Path(__file__).resolve().parents[2]
+HUB_SCRIPT = """
+import sys
+from tests.fixtures.sites import small_site
+from hub.service import HubService
+HubService(small_site(), sys.argv[1], "127.0.0.1", int(sys.argv[2])).run()
+"""
+
+
+class Device:
+    """A device's side of the protocol, written from docs/protocol.md: raw publishes and a
+    queue of replies, so the tests see exactly what a third-party device would."""
+
+    def __init__(self, site, broker, device_id: str):
+        self.topics = Topics(site.id)
+        self.id = device_id
+        password = site.hub_password if device_id == "hub" else \
+            {d.id: d.password for d in site.devices()}[device_id]
+        self.replies: dict[str, list[dict]] = {}
+        self.arrived = threading.Condition()
+        self.snapshots: dict[str, queue.Queue] = {"hall": queue.Queue(), "queues": queue.Queue()}
+        self.client = HallClient(site=site.id, device=device_id, role="kiosk", password=password,
+                                 host=broker.host, port=broker.port)
+        self.client.subscribe(self.topics.reply(device_id), self._on_reply)
+        self.client.subscribe(self.topics.hall, lambda m: self.snapshots["hall"].put(
+            json.loads(m.payload)))
+        self.client.subscribe(self.topics.queues, lambda m: self.snapshots["queues"].put(
+            json.loads(m.payload)))
+        self.client.start()
+        assert self.client.wait_connected(10)
+
+    def _on_reply(self, msg) -> None:
+        reply = protocol.decode(msg.payload, {"reply": protocol.PUBLICATIONS["reply"]})
+        with self.arrived:
+            self.replies.setdefault(reply["id"], []).append(reply)
+            self.arrived.notify_all()
+
+    def send_raw(self, payload: bytes) -> None:
+        self.client.publish(self.topics.cmd(self.id), payload, qos=1)
+
+    def command(self, mtype: str, cmd_id: str | None = None, **fields) -> str:
+        cmd_id = cmd_id or uuid.uuid4().hex
+        fields.setdefault("sent_at", HubClock().now_ms())
+        self.send_raw(protocol.encode(mtype, id=cmd_id, **fields))
+        return cmd_id
+
+    def wait_reply(self, cmd_id, timeout: float = 10, count: int = 1) -> dict | None:
+        with self.arrived:
+            self.arrived.wait_for(lambda: len(self.replies.get(cmd_id, [])) >= count, timeout)
+            got = self.replies.get(cmd_id, [])
+        return got[count - 1] if len(got) >= count else None
+
+    def ask(self, mtype: str, timeout: float = 10, **fields) -> dict:
+        reply = self.wait_reply(self.command(mtype, **fields), timeout)
+        assert reply is not None, f"no reply to {mtype}"
+        return reply
+
+    def latest(self, kind: str, timeout: float = 10, where=lambda s: True) -> dict:
+        """The newest snapshot of ``kind`` satisfying ``where`` (waits for it)."""
+        deadline = threading.Event()
+        timer = threading.Timer(timeout, deadline.set)
+        timer.start()
+        try:
+            while not deadline.is_set():
+                try:
+                    snap = self.snapshots[kind].get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                if where(snap):
+                    return snap
+        finally:
+            timer.cancel()
+        raise AssertionError(f"no {kind} snapshot matching in {timeout}s")
+
+    def close(self) -> None:
+        self.client.stop()
+
+
+@pytest.fixture
+def hall(tmp_path):
+    site = small_site()
+    broker = run_broker(site, tmp_path / "broker")
+    devices: list[Device] = []
+
+    def device(device_id: str) -> Device:
+        d = Device(site, broker, device_id)
+        devices.append(d)
+        return d
+    yield site, broker, device
+    for d in devices:
+        d.close()
+    broker.stop()
+
+
+@pytest.fixture
+def hub(hall, tmp_path):
+    site, broker, _ = hall
+    service = HubService(site, str(tmp_path / "hub.sqlite"), broker.host, broker.port)
+    thread = threading.Thread(target=service.run, daemon=True)
+    thread.start()
+    assert service.client.wait_connected(10)    # subscribed: commands will reach it
+    yield service
+    service.stop()
+    thread.join(10)
+
+
+def test_a_ticket_goes_from_request_to_the_hall_snapshot(hall, hub):
+    site, broker, device = hall
+    kiosk, box = device("kiosk-1"), device("box-1")
+
+    issued = kiosk.ask("ticket.request", service="KTP")
+    assert issued["ok"], issued
+    ticket = issued["result"]["ticket"]
+    assert ticket["number"] == "A-001" and ticket["status"] == "printing"
+
+    printed = kiosk.ask("ticket.printed", ticket=ticket["id"])
+    assert printed["result"]["ticket"]["status"] == "waiting"
+    waiting = kiosk.latest("queues", where=lambda s: s["services"]["KTP"]["waiting"] == 1)
+    assert waiting["epoch"] == hub.epoch
+
+    call = box.ask("counter.next", counter=1)["result"]["call"]
+    assert call["number"] == "A-001" and call["counter"] == 1
+    hall_state = box.latest("hall", where=lambda s: s["counters"]["1"]["number"] == "A-001")
+    assert hall_state["calls"][0]["call_id"] == call["call_id"]
+
+
+def test_a_repeated_command_gets_the_same_answer_and_changes_nothing(hall, hub):
+    _, _, device = hall
+    kiosk = device("kiosk-1")
+    cmd = kiosk.command("ticket.request", service="KK")
+    first = kiosk.wait_reply(cmd)
+    kiosk.command("ticket.request", cmd_id=cmd, service="KK")      # QoS 1 redelivery / retry
+    again = kiosk.wait_reply(cmd, count=2)
+    assert again == first
+    nxt = kiosk.ask("ticket.request", service="KK")["result"]["ticket"]
+    assert nxt["number"] == "B-002"                                  # B-001 was issued once
+
+
+@pytest.mark.parametrize("payload, code", [
+    (b"{not json", "bad_payload"),
+    (b'{"v":2,"type":"ticket.request","id":"x1","sent_at":1,"service":"KTP"}', "bad_version"),
+    (b'{"v":1,"type":"ticket.steal","id":"x2","sent_at":1}', "unknown_type"),
+    (b'{"v":1,"type":"ticket.request","id":"x3","sent_at":1}', "bad_payload"),
+    (b'{"v":1,"type":"ticket.request","id":"x4","sent_at":1,"service":"NOPE"}',
+     "unknown_service"),
+    (b'{"v":1,"type":"x","pad":"' + b"y" * 70_000 + b'"}', "too_large"),
+])
+def test_bad_payloads_get_a_clear_error_and_change_nothing(hall, hub, payload, code):
+    _, _, device = hall
+    kiosk = device("kiosk-1")
+    kiosk.send_raw(payload)
+    cmd_id = protocol.command_id(payload)
+    reply = kiosk.wait_reply(cmd_id)
+    assert reply is not None and not reply["ok"]
+    assert reply["error"]["code"] == code and reply["error"]["message"]
+    # The hub lives on, and no number was used up.
+    assert kiosk.ask("ticket.request", service="KTP")["result"]["ticket"]["number"] == "A-001"
+
+
+def test_a_kiosk_may_not_ask_for_a_service_it_does_not_offer(hall, hub):
+    _, _, device = hall
+    reply = device("kiosk-2").ask("ticket.request", service="PAM-BAYAR")
+    assert not reply["ok"] and reply["error"]["code"] == "not_allowed"
+
+
+def test_two_kiosks_asking_at_once_never_get_the_same_number(hall, hub):
+    _, _, device = hall
+    kiosks = [device("kiosk-1"), device("kiosk-2")]
+    ids = {k.id: [] for k in kiosks}
+    go = threading.Barrier(2)
+
+    def burst(k: Device) -> None:
+        go.wait()
+        ids[k.id] = [k.command("ticket.request", service="KTP") for _ in range(40)]
+    threads = [threading.Thread(target=burst, args=(k,)) for k in kiosks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    numbers = [k.wait_reply(i)["result"]["ticket"]["number"] for k in kiosks for i in ids[k.id]]
+    assert len(numbers) == 80 and len(set(numbers)) == 80
+
+
+def test_the_hub_carries_on_after_a_broker_restart(hall, hub):
+    _, broker, device = hall
+    kiosk = device("kiosk-1")
+    t1 = kiosk.ask("ticket.request", service="KTP")["result"]["ticket"]
+    kiosk.ask("ticket.printed", ticket=t1["id"])
+
+    broker.restart()     # retained state in memory and on disk may be gone or old
+
+    assert kiosk.client.wait_connected(15)
+    t2 = kiosk.ask("ticket.request", service="KTP", timeout=15)["result"]["ticket"]
+    assert t2["number"] == "A-002"
+    snap = kiosk.latest("queues", timeout=15,
+                        where=lambda s: s["services"]["KTP"]["waiting"] == 1)
+    assert snap["epoch"] == hub.epoch
+
+
+def _start_hub(db: Path, port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(db), str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp_path):
+    """Given a kiosk streaming ticket requests, when the hub is killed with SIGKILL halfway
+    and restarted, then every request is answered, a retried request gets the answer it got
+    before, no number is issued twice, and the database holds exactly one ticket per request."""
+    site, broker, device = hall
+    db = tmp_path / "hub.sqlite"
+    hub = _start_hub(db, broker.port)
+    kiosk = device("kiosk-1")
+    answers: dict[str, dict] = {}
+    try:
+        for i in range(120):
+            cmd = kiosk.command("ticket.request", service="KTP")
+            if i == 60:
+                os.kill(hub.pid, signal.SIGKILL)     # mid-stream: maybe before, maybe after commit
+                hub.wait(10)
+                hub = _start_hub(db, broker.port)
+            tries = 1
+            reply = kiosk.wait_reply(cmd, timeout=3)
+            while reply is None and tries < 10:          # retry with the same id, as devices do
+                kiosk.command("ticket.request", cmd_id=cmd, service="KTP")
+                tries += 1
+                reply = kiosk.wait_reply(cmd, timeout=3)
+            assert reply is not None, f"request {i} never answered"
+            answers[cmd] = reply
+        for cmd, replies in kiosk.replies.items():
+            assert all(r == replies[0] for r in replies), "an answer contradicted an earlier one"
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        hub.wait(10)
+    numbers = [a["result"]["ticket"]["number"] for a in answers.values()]
+    assert len(set(numbers)) == 120
+    store = Store(db)
+    try:
+        rows = store.db.execute("SELECT COUNT(*) FROM tickets").fetchone()[0]
+    finally:
+        store.close()
+    assert rows == 120
