@@ -100,6 +100,13 @@ def test_examples_pass_the_check_and_mark_demo_passwords(name):
     assert all("GANTI" in p for p in passwords)     # obviously to be changed
 
 
+@pytest.mark.parametrize("name", ["mini-hall.toml", "mpp-madiun.toml"])
+def test_example_printers_are_accepted_by_the_kiosk(name):
+    from kiosk.printer import open_printer     # resolves the backend; opens nothing
+    for kiosk in load_site(EXAMPLES / name).kiosks.values():
+        assert open_printer(kiosk.printer).paper == kiosk.printer["paper"]
+
+
 # ---- file-level problems ---------------------------------------------------------------
 
 def test_bom_and_crlf_from_windows_notepad_load_the_same_site(tmp_path):
