@@ -121,13 +121,21 @@ def _migrate(raw: dict, report: Report) -> dict | None:
         report.add(("version",), f"must be a whole number like {CURRENT_VERSION}, "
                                  f"not {describe(version)}")
         version = CURRENT_VERSION
-    elif version > CURRENT_VERSION or (version < CURRENT_VERSION and version not in MIGRATIONS):
+    elif version > CURRENT_VERSION or any(v not in MIGRATIONS
+                                          for v in range(version, CURRENT_VERSION)):
         report.add(("version",), f"unknown version {version}: this Antrean reads version "
                                  f"{CURRENT_VERSION}{' and older' if MIGRATIONS else ''}")
         return None
-    while version < CURRENT_VERSION:
-        raw = MIGRATIONS[version](dict(raw))
-        version += 1
+    start = version
+    try:
+        while version < CURRENT_VERSION:
+            raw = MIGRATIONS[version](dict(raw))
+            version += 1
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        # An old file too broken to upgrade: say so instead of crashing the loader.
+        report.add(("version",), f"cannot upgrade this version {start} file to version "
+                                 f"{version + 1}: {e!r}")
+        return None
     return {k: v for k, v in raw.items() if k != "version"}
 
 

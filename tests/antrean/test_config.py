@@ -175,6 +175,20 @@ def test_migration_hook_upgrades_an_older_file(tmp_path, monkeypatch):
     assert load_site(write(tmp_path, text)).hub_password == "demo-GANTI-hub"
 
 
+def test_an_old_file_too_broken_to_upgrade_is_reported(tmp_path, monkeypatch):
+    monkeypatch.setitem(config.MIGRATIONS, 0, lambda raw: {**raw, "hub": raw.pop("broker")})
+    text = edit(MINI, "version = 1", "version = 0")      # but it has no [broker] table
+    (p,) = check_site(write(tmp_path, text))
+    assert (p.key, p.line) == ("version", line_of(text, "version = 0"))
+    assert "cannot upgrade" in p.message
+
+
+def test_a_version_without_a_full_migration_path_is_unknown(tmp_path, monkeypatch):
+    monkeypatch.setitem(config.MIGRATIONS, 0, lambda raw: raw)     # 0 -> 1, but no -1 -> 0
+    (p,) = check_site(write(tmp_path, edit(MINI, "version = 1", "version = -1")))
+    assert "unknown version -1" in p.message
+
+
 # ---- one class of mistake at a time ----------------------------------------------------
 # (edit old -> new, key of the problem, text on the line it must point at, message part)
 MISTAKES = {
