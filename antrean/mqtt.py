@@ -146,6 +146,7 @@ class HallClient:
         self.session = uuid.uuid4().hex[:16]   # random per process (docs/protocol.md)
         self.bdseq = 0
         self.last_refusal: str | None = None   # why the broker last refused our login
+        self.login_refused = threading.Event()  # set while the broker refuses our login
         self._host, self._port, self._keepalive = host, port, keepalive
         self._manual_ack = manual_ack
         self._now_ms = now_ms
@@ -325,10 +326,12 @@ class HallClient:
             # VERSION2 reason codes are objects: compare by value, never with `is`.
             if reason_code.is_failure:
                 self.last_refusal = str(reason_code)
+                self.login_refused.set()
                 log.error("broker %s:%s refused %s: %s", self._host, self._port, self.device,
                           reason_code)
                 return
             self.last_refusal = None
+            self.login_refused.clear()
             self._unreachable_logged = False
             log.info("%s connected to %s:%s (bdseq %d, session present %s)", self.device,
                      self._host, self._port, self.bdseq, flags.session_present)
