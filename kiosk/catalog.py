@@ -1,0 +1,143 @@
+"""What the kiosk offers: agencies and services with their live queue figures. Kivy-free.
+
+The site config says which agencies and services exist (and ``Kiosk.services`` which of them
+this kiosk issues); the hub's retained ``state.queues`` snapshot says for each service whether
+it is open, why not, how many people wait, the estimated wait and the quota left. Snapshots are
+taken only when newer by ``(epoch, rev)`` (docs/protocol.md, "Snapshots"), so a late retained
+copy never rolls the screen back.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from antrean.site import Kiosk, Site
+
+log = logging.getLogger("antrean.kiosk")
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    id: str
+    agency: str
+    name: str                   # in the asked language
+    prefix: str
+    priority_allowed: bool
+    known: bool                 # the hub's figures are known (a snapshot names it)
+    open: bool                  # takes tickets now (unknown counts as open: the hub decides)
+    reason: str | None = None   # service_closed | holiday | on_break | quota_exhausted |
+                                # no_numbers (offline with the lease used up)
+    opens_at: str | None = None
+    waiting: int | None = None
+    priority_waiting: int | None = None
+    wait_min: int | None = None
+    quota_left: int | None = None
+
+
+@dataclass(frozen=True)
+class AgencyEntry:
+    id: str
+    name: str
+    initials: str
+    logo: str                   # absolute path of an existing image, or ''
+    services: int               # services this kiosk offers for it
+    open_services: int
+    waiting: int | None         # people waiting across them; None when not known
+
+
+class Catalog:
+    """The offer of one kiosk. ``update()`` with each decoded ``state.queues`` snapshot."""
+
+    def __init__(self, site: Site, kiosk: Kiosk):
+        self.site = site
+        allowed = set(kiosk.services or site.services)
+        # config order is the order the hall chose; keep it
+        self.service_ids = [s for s in site.services if s in allowed]
+        self.agency_ids = [a for a in site.agencies
+                           if any(site.services[s].agency == a for s in self.service_ids)]
+        self.version: tuple[int, int] | None = None
+        self.day: str | None = None
+        self.queues: dict[str, dict] = {}
+
+    @property
+    def known(self) -> bool:
+        return self.version is not None
+
+    def update(self, snapshot: dict) -> bool:
+        """Take ``snapshot`` (a decoded ``state.queues``) if newer; True when taken."""
+        version = (snapshot["epoch"], snapshot["rev"])
+        if self.version is not None and version <= self.version:
+            return False
+        services = snapshot.get("services")
+        self.version, self.day = version, snapshot.get("day")
+        self.queues = {k: v for k, v in services.items() if isinstance(v, dict)} \
+            if isinstance(services, dict) else {}
+        return True
+
+    # ---- what the screens list -------------------------------------------------------------
+    def agencies(self, language: str = "id",
+                 numbers_left: Callable[[str], int] | None = None) -> list[AgencyEntry]:
+        out = []
+        for aid in self.agency_ids:
+            agency = self.site.agencies[aid]
+            entries = self.services(aid, language, numbers_left)
+            figures = [e.waiting for e in entries if e.waiting is not None]
+            out.append(AgencyEntry(
+                id=aid, name=agency.name if language == "id" else agency.name_en,
+                initials=agency.initials or _initials(agency.name), logo=self._logo(agency.logo),
+                services=len(entries), open_services=sum(e.open for e in entries),
+                waiting=sum(figures) if figures else None))
+        return out
+
+    def services(self, agency: str, language: str = "id",
+                 numbers_left: Callable[[str], int] | None = None) -> list[ServiceEntry]:
+        """Services of ``agency`` this kiosk offers. ``numbers_left(service)`` is given while
+        the hub is unreachable: a service whose leased numbers are used up cannot print."""
+        return [self.service(s, language, numbers_left) for s in self.service_ids
+                if self.site.services[s].agency == agency]
+
+    def service(self, service_id: str, language: str = "id",
+                numbers_left: Callable[[str], int] | None = None) -> ServiceEntry:
+        svc = self.site.services[service_id]
+        name = svc.name if language == "id" else svc.name_en
+        q = self.queues.get(service_id)
+        base = dict(id=svc.id, agency=svc.agency, name=name, prefix=svc.prefix,
+                    priority_allowed=svc.priority_allowed)
+        if q is None:
+            entry = ServiceEntry(**base, known=False, open=True)
+        else:
+            reason = q.get("reason") if isinstance(q.get("reason"), str) else None
+            is_open = q.get("open") is True and reason is None
+            entry = ServiceEntry(
+                **base, known=True, open=is_open,
+                reason=None if is_open else (reason or "service_closed"),
+                opens_at=q.get("opens_at") if isinstance(q.get("opens_at"), str) else None,
+                waiting=_count(q.get("waiting")), priority_waiting=_count(q.get("priority_waiting")),
+                wait_min=_count(q.get("wait_min")), quota_left=_count(q.get("quota_left")))
+        if entry.open and numbers_left is not None and numbers_left(service_id) <= 0:
+            return ServiceEntry(**{**entry.__dict__, "open": False, "reason": "no_numbers"})
+        return entry
+
+    def _logo(self, logo: str) -> str:
+        if not logo:
+            return ""
+        base = Path(self.site.source).parent if self.site.source else Path.cwd()
+        path = (base / logo).resolve()
+        if not path.is_file():
+            log.warning("agency logo %s not found; showing initials", path)
+            return ""
+        return str(path)
+
+
+def _count(value) -> int | None:
+    """A non-negative integer from the snapshot, or None (missing or malformed)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return None
+    return value
+
+
+def _initials(name: str) -> str:
+    words = [w for w in name.split() if w[:1].isalnum()]
+    return "".join(w[0] for w in words[:3]).upper()
