@@ -1,0 +1,204 @@
+"""A real hall for the kiosk's tests: Xvfb, Mosquitto, the hub, a virtual printer on TCP, and
+the kiosk app driven in a subprocess (tests/kiosk/kiosk_driver.py).
+
+Import the fixtures into a test module: ``from tests.kiosk.kiosk_hall import xvfb, hall``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import queue
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import paho.mqtt.client as paho
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from antrean.broker import run_broker
+from antrean.config import load_site
+from antrean.protocol import Topics
+from hub.service import HubService
+from kiosk.virtual_printer import VirtualPrinter
+
+ROOT = Path(__file__).resolve().parents[2]
+MINI_HALL = ROOT / "examples" / "mini-hall.toml"
+SHOTS = Path("/tmp/antrean-shots")
+
+
+@pytest.fixture(scope="session")
+def xvfb():
+    """A virtual screen on a display number Xvfb picks itself (no clash with others)."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt install xvfb)")
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1920x24",
+                             "-nolisten", "tcp"], pass_fds=(w,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
+    with os.fdopen(r) as f:
+        number = f.readline().strip()     # written once the server accepts clients
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(10)
+
+
+def write_site(tmp_path: Path, *, holiday_today: bool = False, lease_size: int = 10) -> Path:
+    """The mini hall's TOML, changed as a test needs (today a holiday, lease size)."""
+    text = MINI_HALL.read_text()
+    if holiday_today:
+        today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+        text = text.replace("holidays = []", f"holidays = [{today}]")
+    text = text.replace("lease_size = 10", f"lease_size = {lease_size}")
+    path = tmp_path / "site.toml"
+    path.write_text(text)
+    return path
+
+
+class Hall:
+    def __init__(self, tmp_path: Path, config: Path):
+        self.tmp, self.config = tmp_path, config
+        self.site = load_site(config)
+        self.broker = run_broker(self.site, tmp_path / "broker")
+        self.db = tmp_path / "hub.sqlite"
+        self.hub = HubService(self.site, str(self.db), self.broker.host, self.broker.port)
+        self._hub_thread = threading.Thread(target=self.hub.run, name="hub", daemon=True)
+        self._hub_thread.start()
+        self.printer = VirtualPrinter(out_dir=tmp_path / "tickets", pty=False).start()
+        self.health: queue.Queue[dict] = queue.Queue()
+        self.watcher = None
+        self.runs: list[KioskRun] = []
+
+    def watch_health(self, device: str) -> None:
+        """Collect the device's health messages, as the technician's status view does: the
+        hub's login (the only one that may read health) under a client id of its own."""
+        topic = Topics(self.site.id).health(device)
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-health-watch")
+        c.username_pw_set("hub", self.site.hub_password)
+        c.on_connect = lambda client, *_: client.subscribe(topic, 1)
+        c.on_message = lambda client, userdata, m: self.health.put(json.loads(m.payload))
+        c.connect(self.broker.host, self.broker.port)
+        c.loop_start()
+        self.watcher = c
+
+    def wait_health(self, predicate, timeout: float) -> dict | None:
+        end = dt.datetime.now() + dt.timedelta(seconds=timeout)
+        while (left := (end - dt.datetime.now()).total_seconds()) > 0:
+            try:
+                msg = self.health.get(timeout=left)
+            except queue.Empty:
+                return None
+            if predicate(msg):
+                return msg
+        return None
+
+    def tickets(self, where: str = "1") -> list[dict]:
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as db:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute(
+                f"SELECT * FROM tickets WHERE {where} ORDER BY issued_at, rowid")]
+
+    def kiosk(self, steps: list[dict], display: str, *, size: str = "800x480",
+              state_dir: Path | None = None, extra: tuple = ()) -> "KioskRun":
+        args = ["--config", str(self.config), "--device", "kiosk-1",
+                "--host", self.broker.host, "--port", str(self.broker.port),
+                "--printer", f"network:127.0.0.1:{self.printer.port}",
+                "--state-dir", str(state_dir or self.tmp / "kiosk-state"),
+                "--windowed", size, *extra]
+        run = KioskRun(steps, args, display, self.tmp)
+        self.runs.append(run)
+        return run
+
+    def close(self) -> None:
+        for run in self.runs:
+            run.kill()
+        if self.watcher is not None:
+            self.watcher.disconnect()
+            self.watcher.loop_stop()
+        self.hub.stop()
+        self._hub_thread.join(10)
+        self.printer.stop()
+        self.broker.stop()
+
+
+@pytest.fixture
+def hall(tmp_path):
+    made = []
+
+    def make(**changes) -> Hall:
+        h = Hall(tmp_path, write_site(tmp_path, **changes))
+        made.append(h)
+        return h
+    yield make
+    for h in made:
+        h.close()
+
+
+class KioskRun:
+    """The kiosk app in a subprocess, following a list of steps; one JSON line per step."""
+
+    def __init__(self, steps: list[dict], args: list[str], display: str, tmp: Path):
+        env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1",
+               "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(tmp / "kivy-home"),
+               "PYTHONPATH": str(ROOT)}
+        self.log_path = tmp / f"kiosk-{len(list(tmp.glob('kiosk-*.log')))}.log"
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.kiosk.kiosk_driver", json.dumps(steps), "--", *args],
+            stdout=subprocess.PIPE, stderr=self._log, cwd=ROOT, env=env)
+        self.lines: queue.Queue[dict | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        with self.proc.stdout:
+            for raw in self.proc.stdout:
+                try:
+                    self.lines.put(json.loads(raw))
+                except ValueError:
+                    pass
+        self.lines.put(None)
+
+    def step(self, timeout: float = 30) -> dict:
+        """The next step's report; fails the test (with the kiosk's log) if it failed."""
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            line = None
+        if line is None or not line.get("ok"):
+            pytest.fail(f"kiosk step failed: {line}\n--- kiosk log ---\n{self.log_tail()}")
+        return line
+
+    def steps_until(self, n: int, timeout: float = 60) -> list[dict]:
+        return [self.step(timeout) for _ in range(n)]
+
+    def log_tail(self, lines: int = 40) -> str:
+        self._log.flush()
+        text = self.log_path.read_text(errors="replace").splitlines()
+        return "\n".join(x for x in text if " DEBUG " not in x)[-6000:] if text else ""
+
+    def wait(self, timeout: float = 20) -> int:
+        try:
+            return self.proc.wait(timeout)
+        finally:
+            self._reader.join(5)
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.wait(10)
+
+
+def decoded(job) -> str:
+    from kiosk.escpos_decode import decode
+    return decode(job.data).text()

@@ -1,0 +1,131 @@
+"""The real kiosk app under Xvfb, tapped like a visitor, with a real broker, the real hub and
+the virtual printer on TCP. Screenshots of every screen go to /tmp/antrean-shots/."""
+from __future__ import annotations
+
+import pytest
+
+from kiosk.app import printer_config
+from tests.kiosk.kiosk_hall import SHOTS, decoded, hall, xvfb  # noqa: F401 (fixtures)
+
+from antrean.errors import UsageError
+
+
+def shot(name: str) -> dict:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return {"shot": str(SHOTS / f"{name}.png")}
+
+
+def test_visitor_taps_agency_service_and_takes_a_ticket(hall, xvfb):
+    # given a hall with an open KTP service and a kiosk on a 7" screen
+    h = hall()
+    k = h.kiosk([{"wait": "online"}, {"wait": "known"}, shot("kiosk-800x480-home"),
+                 {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
+                 shot("kiosk-800x480-services"),
+                 {"tap": "service", "id": "KTP"}, {"wait": "screen", "is": "priority"},
+                 shot("kiosk-800x480-priority"),
+                 {"tap": "text", "text": "Tidak, antrean biasa"},
+                 {"wait": "screen", "is": "done"}, shot("kiosk-800x480-done"),
+                 {"tap": "text", "text": "Selesai"}, {"wait": "screen", "is": "home"},
+                 {"quit": True}], xvfb)
+    reports = k.steps_until(15)
+    home, services, done = reports[1], reports[5], reports[11]
+    assert [a["agency_id"] for a in home["agencies"]] == ["dukcapil", "pdam"]
+    assert "0 orang menunggu" in home["agencies"][0]["subtitle"]
+    assert [s["service_id"] for s in services["services"]] == ["KTP", "KK", "AKTA"]
+    # then the screen shows the number, the printer printed it, the hub has it waiting
+    job = h.printer.wait_for_job(10)
+    assert job is not None and job.complete
+    paper = decoded(job)
+    number = done["number"]
+    assert number.startswith("A-") and number in paper
+    assert "KTP Elektronik" in paper and "Tidak ada antrean di depan Anda" in paper
+    assert "Tidak ada antrean di depan Anda" in done["lines"]
+    [ticket] = h.tickets("service = 'KTP'")
+    assert (ticket["number"], ticket["status"], ticket["priority"]) == (number, "waiting", None)
+    assert k.wait() == 0
+
+
+def test_portrait_english_priority_ticket(hall, xvfb):
+    # given a 1080x1920 portrait kiosk and a visitor who switches to English
+    h = hall()
+    k = h.kiosk([{"wait": "online"}, {"wait": "known"}, {"tap": "text", "text": "English"},
+                 shot("kiosk-1080x1920-home-en"),
+                 {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
+                 shot("kiosk-1080x1920-services-en"),
+                 {"tap": "service", "id": "KK"}, {"wait": "screen", "is": "priority"},
+                 shot("kiosk-1080x1920-priority-en"),
+                 {"tap": "text", "text": "Pregnant"}, {"wait": "screen", "is": "done"},
+                 shot("kiosk-1080x1920-done-en"), {"quit": True}], xvfb, size="1080x1920")
+    reports = k.steps_until(14)
+    assert reports[2]["lang"] == "en" and reports[2]["size"] == [1080, 1920]
+    assert reports[3]["agencies"][0]["title"] == "Population and Civil Registry Office"
+    done = reports[12]
+    assert "Priority: Pregnant" in done["lines"]
+    # then the ticket is printed in English with the priority mark, and waits at the hub
+    paper = decoded(h.printer.wait_for_job(10))
+    assert "QUEUE NUMBER" in paper and "PRIORITY - PREGNANT" in paper
+    assert done["number"] in paper and "Family card" in paper
+    [ticket] = h.tickets("service = 'KK'")
+    assert (ticket["number"], ticket["status"], ticket["priority"]) == \
+        (done["number"], "waiting", "pregnant")
+    assert k.wait() == 0
+
+
+def test_out_of_paper_is_said_before_printing_and_reaches_the_hub(hall, xvfb):
+    # given a printer out of paper
+    h = hall()
+    h.printer.paper_out()
+    h.watch_health("kiosk-1")
+    k = h.kiosk([{"wait": "online"}, {"wait": "notice"}, shot("kiosk-800x480-no-paper-home"),
+                 {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
+                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "error"},
+                 shot("kiosk-800x480-no-paper-error"), {"quit": True}], xvfb)
+    reports = k.steps_until(9)
+    # then the home screen warns, the tap ends on an error naming the paper
+    assert reports[1]["notice"] == "Kertas tiket habis \u2014 mohon hubungi petugas"
+    assert reports[6]["error_text"] == "Kertas printer habis. Mohon hubungi petugas."
+    # the technician sees it in the kiosk's health
+    health = h.wait_health(lambda m: m.get("printer", {}).get("status") == "no_paper", 15)
+    assert health is not None and health["errors"]
+    # and nothing was printed nor queued
+    assert h.printer.wait_for_job(1.0) is None
+    assert h.tickets() == []
+    assert k.wait() == 0
+
+
+def test_a_closed_service_says_why_before_anything_prints(hall, xvfb):
+    # given today is a national holiday
+    h = hall(holiday_today=True)
+    k = h.kiosk([{"wait": "online"}, {"wait": "known"},
+                 {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
+                 shot("kiosk-800x480-holiday-services"),
+                 {"tap": "service", "id": "KTP"}, {"wait": "screen", "is": "error"},
+                 shot("kiosk-800x480-holiday-error"), {"quit": True}], xvfb)
+    reports = k.steps_until(9)
+    assert all(s["closed"] and "libur nasional" in s["detail"] for s in reports[3]["services"])
+    error = reports[6]
+    assert error["error_title"] == "Maaf, layanan ini tidak menerima antrean"
+    assert "libur nasional" in error["error_text"]
+    assert h.printer.wait_for_job(1.0) is None
+    assert h.tickets() == []
+    assert k.wait() == 0
+
+
+@pytest.mark.parametrize("spec, expected", [
+    ("network:10.0.0.5:9100", {"backend": "network", "host": "10.0.0.5", "port": 9100}),
+    ("network:printer.local", {"backend": "network", "host": "printer.local", "port": 9100}),
+    ("serial:/dev/ttyUSB0:19200", {"backend": "serial", "device": "/dev/ttyUSB0",
+                                   "baudrate": 19200}),
+    ("file:/dev/usb/lp0", {"backend": "file", "path": "/dev/usb/lp0"}),
+    ("usb:0416:5011", {"backend": "usb", "vendor": 0x0416, "product": 0x5011}),
+    ("dummy", {"backend": "dummy"}),
+])
+def test_printer_spec_replaces_backend_and_keeps_paper(spec, expected):
+    configured = {"backend": "network", "host": "1.2.3.4", "port": 9100, "paper": "58mm"}
+    assert printer_config(spec, configured) == {**expected, "paper": "58mm"}
+
+
+@pytest.mark.parametrize("spec", ["network:", "usb:0416", "serial:/dev/x:fast", "lp0", "bt:1"])
+def test_bad_printer_spec_is_a_usage_error(spec):
+    with pytest.raises(UsageError, match="--printer"):
+        printer_config(spec, {})
