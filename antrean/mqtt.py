@@ -128,7 +128,7 @@ class _Subscription:
 
 
 class HallClient:
-    """A device's link to the hall broker (username = client id = device id).
+    """A device's link to the hall broker (username = client id = device id by default).
 
     Handlers, link callbacks and command replies run via ``deliver``, never on paho's thread.
     """
@@ -136,7 +136,8 @@ class HallClient:
     def __init__(self, *, site: str, device: str, role: str, password: str, host: str,
                  port: int, deliver: Deliver | None = None, keepalive: int = 5,
                  clean_session: bool = True, manual_ack: bool = False,
-                 now_ms: Callable[[], int] = _wall_ms):
+                 now_ms: Callable[[], int] = _wall_ms, username: str | None = None,
+                 announce: bool = True):
         if role not in ROLES:
             raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
         if not valid_id(device):
@@ -150,6 +151,10 @@ class HallClient:
         self._host, self._port, self._keepalive = host, port, keepalive
         self._manual_ack = manual_ack
         self._now_ms = now_ms
+        # A tool (antrean status) may log in with another device's account under a client id
+        # of its own, and keep quiet: no presence, no will, no health of its own.
+        self._username = username or device
+        self._announce = announce
         self._started_at = time.monotonic()
         self._worker = _Worker(f"mqtt-deliver-{device}") if deliver is None else None
         self._deliver = deliver or self._worker
@@ -171,7 +176,7 @@ class HallClient:
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.device,
                         clean_session=clean_session, protocol=paho.MQTTv311,
                         manual_ack=self._manual_ack)
-        c.username_pw_set(self.device, password)
+        c.username_pw_set(self._username, password)
         c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         c.connect_timeout = CONNECT_TIMEOUT_S
         c.max_queued_messages_set(MAX_QUEUED)
@@ -214,7 +219,7 @@ class HallClient:
         deadline = time.monotonic() + timeout
         remaining = lambda: max(0.0, deadline - time.monotonic())  # noqa: E731
         self._stopping.set()
-        if self.connected:
+        if self.connected and self._announce:
             self.publish(self.topics.presence(self.device), self._presence("offline"),
                          qos=1, retain=True).done.wait(remaining())
         # A clean DISCONNECT: the broker drops the will, so "offline" stays.
@@ -294,6 +299,8 @@ class HallClient:
                       session=self.session, bdseq=self.bdseq, at=self._now_ms())
 
     def _publish_health(self) -> None:
+        if not self._announce:
+            return
         common = {"device": self.device, "role": self.role, "at": self._now_ms(),
                   "version": _version(),
                   "uptime_s": int(time.monotonic() - self._started_at)}
@@ -316,6 +323,8 @@ class HallClient:
             # just before every attempt (first connect and every automatic reconnect), so
             # the will always carries the bdseq of the connection it belongs to.
             self.bdseq += 1
+            if not self._announce:
+                return
             client.will_set(self.topics.presence(self.device), self._presence("lost"),
                             qos=1, retain=True)
         except Exception:
@@ -335,9 +344,10 @@ class HallClient:
             self._unreachable_logged = False
             log.info("%s connected to %s:%s (bdseq %d, session present %s)", self.device,
                      self._host, self._port, self.bdseq, flags.session_present)
-            self.publish(self.topics.presence(self.device), self._presence("online"),
-                         qos=1, retain=True)
-            self._publish_health()
+            if self._announce:
+                self.publish(self.topics.presence(self.device), self._presence("online"),
+                             qos=1, retain=True)
+                self._publish_health()
             with self._lock:
                 subs = list(self._subs)
             # Subscriptions are made here so that they come back after every reconnect,

@@ -314,3 +314,28 @@ def test_start_twice_is_a_usage_error(client_for):
     kiosk = client_for("kiosk-1")
     with pytest.raises(UsageError):
         kiosk.start()
+
+
+def test_a_quiet_tool_shares_a_login_without_taking_over(client_for, broker, hall_site):
+    # Given the hub connected, when a status tool logs in with the hub's account under a
+    # client id of its own and announce=False,
+    hub, inbox = observing_hub(client_for, T.all_presence, T.all_health)
+    _, hub_down = link_events(hub)
+    tool = HallClient(site="mpp-test", device="hub-status", role="hub",
+                      password=hall_site.hub_password, host=broker.host, port=broker.port,
+                      username="hub", announce=False)
+    seen = Inbox()
+    tool.subscribe(T.all_presence, seen)
+    tool.start()
+    try:
+        assert tool.wait_connected(5)
+        # then it reads what the hub may read (the hub's own retained presence),
+        assert seen.wait_for(lambda m: m.topic == T.presence("hub"))
+    finally:
+        tool.stop()
+    # and it neither kicked the hub off nor left presence or health of its own.
+    assert hub.connected and not hub_down.is_set()
+    marker = hub.publish(T.health("hub"), encode("health", device="hub", role="hub", at=1))
+    assert marker.done.wait(5)
+    assert inbox.wait_for(lambda m: m.topic == T.health("hub") and json_of(m)["at"] == 1)
+    assert not [m for m in inbox.messages if m.topic.endswith("/hub-status")]
