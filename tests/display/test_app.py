@@ -1,0 +1,246 @@
+"""The real display app (Kivy under Xvfb) against a real Mosquitto, fed by a stand-in hub.
+
+Each app runs as a subprocess, as in the hall; it writes a screenshot and the texts on screen
+(``--screenshot``) after every change, which is what these tests read. Set
+ANTREAN_SHOTS_DIR to keep the screenshots for a person to look at.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from antrean.broker import run_broker
+from antrean.config import load_site
+from antrean.mqtt import HallClient
+from antrean.protocol import encode
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_FILE = ROOT / "examples" / "mini-hall.toml"
+STALE = "Data tidak terbaru \u2014 menghubungkan kembali..."
+
+pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("mosquitto") is None,
+                                reason="needs Xvfb and mosquitto (scripts/install-system-deps)")
+
+
+def wait_for(check, timeout: float, what: str):
+    """Poll ``check`` until it returns something true; fail naming ``what``."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        pause.wait(0.1)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def xdisplay():
+    """A private X server on a free display number (Xvfb picks it: -displayfd)."""
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1920x1920x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def site():
+    return load_site(SITE_FILE)
+
+
+@pytest.fixture(scope="module")
+def broker(site, tmp_path_factory):
+    b = run_broker(site, tmp_path_factory.mktemp("broker"))
+    yield b
+    b.stop()
+
+
+class StandInHub:
+    """Publishes what the hub would: retained state/hall, a 1 s heartbeat, event/called."""
+
+    def __init__(self, site, broker):
+        self.client = HallClient(site=site.id, device="hub", role="hub",
+                                 password=site.hub_password, host=broker.host, port=broker.port)
+        self.topics = self.client.topics
+        self.rev = 0
+        self.beating = threading.Event()
+        self._stop = threading.Event()
+        self.client.start()
+        assert self.client.wait_connected(10)
+        self._thread = threading.Thread(target=self._beat, daemon=True)
+        self._thread.start()
+
+    @staticmethod
+    def now() -> int:
+        return int(time.time() * 1000)
+
+    def _beat(self):
+        while not self._stop.wait(1.0):
+            if self.beating.is_set():
+                self.client.publish(self.topics.clock, encode(
+                    "clock", epoch=1, rev=self.rev, now=self.now(), tz="Asia/Jakarta"), qos=0)
+
+    def hall(self, counters: dict, calls: list):
+        self.rev += 1
+        pub = self.client.publish(self.topics.hall, encode(
+            "state.hall", epoch=1, rev=self.rev, at=self.now(), counters=counters,
+            calls=calls), retain=True)
+        assert pub.done.wait(5)
+
+    def call(self, call: dict):
+        assert self.client.publish(self.topics.called, encode("called", call=call)).done.wait(5)
+
+    def close(self):
+        self._stop.set()
+        self.client.stop()
+
+
+@pytest.fixture
+def hub(site, broker):
+    h = StandInHub(site, broker)
+    yield h
+    h.close()
+
+
+def call(call_id, number, counter, at):
+    return {"call_id": call_id, "ticket": f"t{call_id}", "number": number, "service": "KTP",
+            "counter": counter, "recall": 0, "at": at}
+
+
+class App:
+    """One ``antrean display`` process and what it last showed."""
+
+    def __init__(self, tmp_path, xdisplay, broker, device, size, audio="null"):
+        self.shot = tmp_path / f"{device}-{size}.png"
+        self.kivy_home = tmp_path / f"kivy-{device}"
+        env = {**os.environ, "DISPLAY": xdisplay, "KIVY_NO_ARGS": "1",
+               "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(self.kivy_home),
+               "KIVY_WINDOW": "sdl2", "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME":
+               str(tmp_path / "cache")}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from display.app import main; "
+             "sys.exit(main(sys.argv[1:]))", "--config", str(SITE_FILE), "--device", device,
+             "--host", broker.host, "--port", str(broker.port), "--windowed", size,
+             "--screenshot", str(self.shot), "--audio", audio,
+             "--memory", str(tmp_path / f"{device}-memory.json")],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+
+    def shown(self) -> dict | None:
+        if self.proc.poll() is not None:
+            logs = "".join(p.read_text(errors="replace")
+                           for p in sorted(self.kivy_home.glob("logs/*.txt")))
+            pytest.fail(f"the display exited ({self.proc.returncode}): "
+                        f"{self.proc.stderr.read()[-2000:]}{logs[-3000:]}")
+        try:
+            return json.loads(self.shot.with_suffix(".json").read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def wait_shown(self, what: str, check, timeout: float = 30):
+        return wait_for(lambda: (s := self.shown()) is not None and check(s) and s, timeout, what)
+
+    def keep(self, name: str):
+        keep_dir = os.environ.get("ANTREAN_SHOTS_DIR")
+        if keep_dir:
+            Path(keep_dir).mkdir(parents=True, exist_ok=True)
+            shutil.copy(self.shot, Path(keep_dir) / name)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(10)
+        self.proc.stderr.close()
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+
+
+def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_silent(
+        tmp_path, xdisplay, broker, hub):
+    # Given a hall whose retained state holds an old call (10 minutes ago) and a recent one.
+    old = hub.now() - 600_000
+    hub.hall({"1": {"paused": False, "number": "A-010", "service": "KTP", "call_id": 40},
+              "3": {"paused": False, "number": "D-004", "service": "PAM-BAYAR", "call_id": 39}},
+             [call(40, "A-010", 1, old), call(39, "D-004", 3, old)])
+    hub.beating.set()
+    calls = tmp_path / "calls"
+    voice = f"file:{calls}" if shutil.which("espeak-ng") else "null"
+    app = App(tmp_path, xdisplay, broker, "display-hall", "1920x1080", audio=voice)
+    try:
+        # Then it renders the retained state and the hub's time, with no banner.
+        s = app.wait_shown("the retained state", lambda s: s["latest_number"] == "A-010"
+                           and s["banner"] == "" and s["time_text"] != "--:--")
+        assert [t["number"] for t in s["tiles"]] == ["A-010", "-", "D-004"]
+        # When a counter calls the next ticket.
+        hub.call(call(41, "A-011", 2, hub.now()))
+        s = app.wait_shown("the new call", lambda s: s["latest_number"] == "A-011")
+        assert s["latest_counter"] == "LOKET 2"
+        assert s["latest_line"] == "Nomor A-011 silakan ke Loket 2"
+        assert s["tiles"][1]["number"] == "A-011"
+        assert png_size(app.shot) == (1920, 1080)
+        app.keep("hall-1920x1080.png")
+        if voice != "null":     # only the new call is spoken, not the old retained ones
+            spoken = wait_for(lambda: sorted(p.name for p in calls.glob("*.wav")), 30, "a wav")
+            assert spoken == ["0001-call41-A-011-loket2.wav"]
+        # When the heartbeat stops, the banner says so; when it returns, the banner goes.
+        hub.beating.clear()
+        app.wait_shown("the stale banner", lambda s: s["banner"] == STALE, timeout=15)
+        app.keep("hall-1920x1080-stale.png")
+        hub.beating.set()
+        app.wait_shown("the banner to go", lambda s: s["banner"] == "", timeout=15)
+    finally:
+        app.close()
+
+
+def test_the_counter_layout_and_the_small_screen(tmp_path, xdisplay, broker, hub):
+    hub.hall({"3": {"paused": False, "number": "D-007", "service": "PAM-BAYAR", "call_id": 50}},
+             [call(50, "D-007", 3, hub.now())])
+    hub.beating.set()
+    counter = App(tmp_path, xdisplay, broker, "display-3", "1920x1080")
+    small = App(tmp_path, xdisplay, broker, "display-hall", "800x480")
+    try:
+        s = counter.wait_shown("counter 3", lambda s: s["counter_number"] == "D-007"
+                               and s["banner"] == "")
+        assert s["counter_name"] == "LOKET 3"
+        # A call at another counter does not change the counter display.
+        hub.call(call(51, "A-020", 1, hub.now()))
+        s = small.wait_shown("the small hall", lambda s: s["latest_number"] == "A-020")
+        assert s["size"] == [800, 480]
+        assert counter.shown()["counter_number"] == "D-007"
+        assert png_size(counter.shot) == (1920, 1080)
+        counter.keep("counter-1920x1080.png")
+        small.keep("hall-800x480.png")
+    finally:
+        counter.close()
+        small.close()
+
+
+def test_help_names_every_option(tmp_path):
+    out = subprocess.run([sys.executable, "-c", "import sys; from display.app import main; "
+                          "main(['--help'])"], capture_output=True, text=True, timeout=60,
+                         cwd=ROOT, env={**os.environ, "KIVY_NO_CONSOLELOG": "1",
+                                        "KIVY_HOME": str(tmp_path)})
+    assert out.returncode == 0, out.stderr
+    for option in ("--config", "--device", "--host", "--port", "--windowed", "--screenshot",
+                   "--audio", "--memory", "--max-age"):
+        assert option in out.stdout
