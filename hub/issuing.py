@@ -78,19 +78,25 @@ class TicketDesk:
         row = self._own_ticket(run)
         status = row["status"]
         if status == "printing":
-            if run.now - row["issued_at"] > self.site.rules.confirm_timeout_s * 1000:
-                self.engine.expire(row, run.now)      # kept: the refusal records why
-                run.changed.add("queues")
-                raise Refused("confirm_late", number=row["number"])
-            self.store.run("UPDATE tickets SET status = 'waiting', printed_at = ? WHERE id = ?",
-                           (run.now, row["id"]))
-            run.changed.add("queues")
+            self._now_waiting(row, run)
+        elif status == "expired" and row["printed_at"] is None and row["day"] == run.day:
+            # The confirmation came after the timeout (a lost link): the visitor holds the
+            # paper, so the ticket is valid after all and takes its place by issue time.
+            if not row["offline"]:
+                self.store.run("UPDATE service_days SET used = used + 1 WHERE service = ? "
+                               "AND day = ?", (row["origin"], row["day"]))
+            self._now_waiting(row, run)
         elif status == "expired":
             raise Refused("ticket_expired", number=row["number"])
         elif status not in CONFIRMED:      # cancelled: the kiosk said it was never printed
             raise Refused("ticket_not_printing", number=row["number"], status=status)
         # A confirmation repeated with a new id (outbox resend) finds it confirmed: fine.
         return {"ticket": self.engine.views.ticket(row["id"])}
+
+    def _now_waiting(self, row: dict, run: _Run) -> None:
+        self.store.run("UPDATE tickets SET status = 'waiting', printed_at = ?, finished_at = NULL "
+                       "WHERE id = ?", (run.now, row["id"]))
+        run.changed.add("queues")
 
     def print_failed(self, run: _Run) -> dict:
         row = self._own_ticket(run)

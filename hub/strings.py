@@ -51,9 +51,6 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "ticket_not_printing": ("ticket_not_printing", "Tiket {number} tidak sedang menunggu "
                             "konfirmasi cetak (status: {status}).", "Ticket {number} is not "
                             "awaiting its print confirmation (status: {status})."),
-    "confirm_late": ("expired", "Konfirmasi cetak tiket {number} terlambat; tiket sudah tidak "
-                     "berlaku.", "The print confirmation of ticket {number} came too late; the "
-                     "ticket is void."),
     "ticket_expired": ("expired", "Tiket {number} sudah tidak berlaku.",
                        "Ticket {number} is no longer valid."),
     "past_day": ("expired", "Tiket {number} dari tanggal {day} tidak dapat dilayani hari ini.",
