@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import logging
 import queue
+import socket
 import threading
 import time
 import uuid
@@ -187,6 +188,7 @@ class HallClient:
         c.on_message = self._on_message
         c.on_publish = self._on_publish
         c.on_subscribe = self._on_subscribe
+        c.on_socket_open = _no_delay
         return c
 
     # ---- public API ------------------------------------------------------------------------
@@ -409,6 +411,13 @@ class HallClient:
             with self._lock:   # SUBACKs of a dead connection never come
                 self._sub_pending.clear()
                 self._subacked_early.clear()
+                # Nor do QoS 0 messages paho had not written yet: it drops them on
+                # reconnect without calling on_publish. (QoS 1 ones are sent again.)
+                lost = [m for m, p in self._pending.items() if p.qos == 0]
+                lost_pubs = [self._pending.pop(m) for m in lost]
+            for pub in lost_pubs:
+                pub.rc = MQTTErrorCode.MQTT_ERR_CONN_LOST
+                pub.done.set()
             if was_up:
                 if not self._stopping.is_set():
                     log.warning("%s lost the broker: %s", self.device, reason_code)
@@ -453,3 +462,12 @@ def _guarded(fn: Callable[[], None]) -> None:
         fn()
     except Exception:
         log.exception("handler %r failed; going on", fn)
+
+
+def _no_delay(client, userdata, sock) -> None:
+    """paho leaves Nagle's algorithm on: a small PUBLISH then waits up to 40 ms for the
+    broker's delayed ACK of the previous one, which would dominate every call on a LAN."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    except (OSError, AttributeError):   # not a TCP socket (e.g. websockets/unix): fine
+        pass
