@@ -73,8 +73,9 @@ class Driver:
         if self.i >= len(self.steps):
             return
         step = self.steps[self.i]
+        at = time.time()           # for taps: the moment the finger came down
         if self.run(app, step):
-            say(step=self.i, ok=True, **state(app))
+            say(step=self.i, ok=True, at=at, **state(app))
             self.i, self.started = self.i + 1, time.monotonic()
         elif time.monotonic() - self.started > STEP_LIMIT_S:
             say(step=self.i, ok=False, failed=step, **state(app))
