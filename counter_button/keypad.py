@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 
 BUTTONS = ("next", "recall", "skip", "pause")
-DEBOUNCE_S = 0.05
+DEBOUNCE_S = 0.03
 
 
 @dataclass
