@@ -10,6 +10,7 @@ step one JSON line goes to stdout, so the test follows along. Steps:
     {"wait": "online"} / {"wait": "offline"}
     {"wait": "known"}                       a state.queues snapshot arrived
     {"wait": "notice"}                      a printer problem is shown on home
+    {"wait": "leased", "service": "AKTA"}   the kiosk holds leased numbers for that service
     {"tap": "agency", "id": "dukcapil"}     an agency tile (or "service", "priority" kinds,
     {"tap": "text", "text": "English"}      or any button by its text)
     {"shot": "/path.png"}                   the window as drawn, after the next frame
@@ -19,11 +20,13 @@ Conditions are checked on Kivy's clock every 50 ms, each with a 20 s limit.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
 import sys
 import time
+from zoneinfo import ZoneInfo
 
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 # Before Kivy: its import would claim the root logger and hide the kiosk's own log.
@@ -46,6 +49,12 @@ def state(app) -> dict:
             "error_text": app.error_text, "notice": app.notice, "lang": app.lang,
             "agencies": list(app.agency_tiles), "services": list(app.service_tiles),
             "size": list(app.root.size) if app.root else None}
+
+
+def leased(app, service: str) -> int:
+    day = dt.datetime.fromtimestamp(app.hub_clock.now_ms() / 1000,
+                                    ZoneInfo(app.site.timezone)).date().isoformat()
+    return app.outbox.numbers_left(service, day)
 
 
 def find(root, step: dict):
@@ -87,7 +96,8 @@ class Driver:
             return {"screen": lambda: app.screen == step.get("is"),
                     "online": lambda: not app.offline, "offline": lambda: app.offline,
                     "known": lambda: app.catalog.known,
-                    "notice": lambda: bool(app.notice)}[what]()
+                    "notice": lambda: bool(app.notice),
+                    "leased": lambda: leased(app, step["service"]) > 0}[what]()
         if "tap" in step:
             widget = find(app.root, step)
             if widget is None or widget.disabled:

@@ -129,3 +129,47 @@ def test_printer_spec_replaces_backend_and_keeps_paper(spec, expected):
 def test_bad_printer_spec_is_a_usage_error(spec):
     with pytest.raises(UsageError, match="--printer"):
         printer_config(spec, {})
+
+
+def test_offline_the_kiosk_prints_from_its_lease_and_the_hub_gets_the_ticket(hall, xvfb):
+    # given a kiosk that leased numbers while online
+    h = hall()
+    k = h.kiosk([{"wait": "online"}, {"wait": "leased", "service": "AKTA"},
+                 {"wait": "offline"},
+                 {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
+                 shot("kiosk-800x480-offline-services"),
+                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "done"},
+                 shot("kiosk-800x480-offline-done"), {"wait": "online"}, {"quit": True}],
+                xvfb)
+    k.steps_until(2)
+    # when the broker goes away
+    h.broker.stop()
+    reports = k.steps_until(7)
+    # then the discreet mark shows, and a ticket still comes out, marked offline
+    assert reports[0]["offline"]
+    done = reports[5]
+    assert done["note"] == "Kios sedang luring. Nomor Anda tetap berlaku."
+    paper = decoded(h.printer.wait_for_job(10))
+    assert done["number"] in paper and "luring" in paper
+    # and once the broker is back the hub has it, waiting
+    h.broker.start()
+    k.steps_until(2)
+    assert k.wait() == 0
+    [ticket] = h.tickets("service = 'AKTA' AND status = 'waiting'")
+    assert ticket["number"] == done["number"] and ticket["offline"] == 1
+
+
+def test_offline_without_leased_numbers_says_it_cannot_print_and_why(hall, xvfb):
+    # given a kiosk that never reached the hub, so it holds no numbers
+    h = hall()
+    h.broker.stop()
+    k = h.kiosk([{"wait": "offline"}, {"tap": "agency", "id": "dukcapil"},
+                 {"wait": "screen", "is": "services"}, shot("kiosk-800x480-no-lease-services"),
+                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "error"},
+                 shot("kiosk-800x480-no-lease-error"), {"quit": True}], xvfb)
+    reports = k.steps_until(8)
+    assert all(s["closed"] and s["detail"].startswith("Tidak dapat mencetak")
+               for s in reports[2]["services"])
+    assert reports[5]["error_text"].startswith("Kios tidak terhubung ke server antrean")
+    assert h.printer.wait_for_job(1.0) is None
+    assert k.wait() == 0
