@@ -38,7 +38,8 @@ class Hall:
         self.logs = workdir / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
         self.procs: list[tuple[str, subprocess.Popen]] = []
-        self.env = dict(os.environ)
+        # Kivy's own log handler would print every library's DEBUG lines into the logs.
+        self.env = {**os.environ, "KIVY_LOG_MODE": "PYTHON", "KIVY_NO_ARGS": "1"}
 
     def spawn(self, name: str, argv: list[str], stdin=None) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
@@ -60,14 +61,19 @@ class Hall:
         self.env["DISPLAY"] = f":{n}"
 
     def stop(self) -> None:
-        for name, proc in reversed(self.procs):
-            if proc.poll() is None:
-                proc.terminate()
-        for name, proc in reversed(self.procs):
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        """Roles first, then the virtual screen they draw on."""
+        roles = [p for name, p in self.procs if name != "xvfb"]
+        screens = [p for name, p in self.procs if name == "xvfb"]
+        for group in (roles, screens):
+            for proc in group:
+                if proc.poll() is None:
+                    proc.terminate()
+            for proc in group:
+                try:
+                    proc.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait(timeout=5)
 
 
 def available(module: str) -> bool:
