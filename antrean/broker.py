@@ -315,6 +315,16 @@ def run_broker(site: Site, workdir, port: int | None = None, *,
     return BrokerProcess(conf).start(timeout)
 
 
+def _default_broker_user() -> str | None:
+    """On a hub, root writes the files and Debian's unit runs the broker as ``mosquitto``."""
+    if os.geteuid() != 0:
+        return None
+    try:
+        return pwd.getpwnam("mosquitto").pw_name
+    except KeyError:
+        return None
+
+
 def main_broker_config(argv: list[str]) -> int:
     """``antrean broker-config``: the broker files of a hub, from the site config."""
     parser = argparse.ArgumentParser(
@@ -327,12 +337,14 @@ def main_broker_config(argv: list[str]) -> int:
     parser.add_argument("--bind", default="0.0.0.0", help="listener address (default 0.0.0.0)")
     parser.add_argument("--persistence", metavar="DIR",
                         help="where the broker keeps mosquitto.db (default DIR/data)")
-    parser.add_argument("--user", help="system user the broker runs as (files are given to it)")
+    parser.add_argument("--user", help="system user the broker runs as (files are given to "
+                        "it; default as root: 'mosquitto' when that user exists)")
     args = parser.parse_args(argv)
+    user = args.user or _default_broker_user()
     from .config import load_site   # another module; imported late so --help needs nothing
     site = load_site(args.config)
     conf = write_broker_config(site, args.out, port=args.port, bind=args.bind,
-                               persistence_dir=args.persistence, user=args.user)
+                               persistence_dir=args.persistence, user=user)
     print(f"wrote {conf}, {conf.with_name('passwd')}, {conf.with_name('acl')} "
           f"for {len(logins(site))} logins")
     return 0
