@@ -163,31 +163,16 @@ def _hand_over(user: str, paths) -> None:
 def guard_persistence(path) -> str | None:
     """Move a broken ``mosquitto.db`` aside so the broker can start; say what was done.
 
-    A power cut on a Pi can leave the file empty or full of NUL bytes, and Mosquitto then
-    refuses to start (mosquitto#2639, #3159). Anything that does not begin with Mosquitto's
-    magic bytes is moved to ``<name>.corrupt-<UTC time>``. Returns None when nothing was done.
+    A power cut on a Pi can leave the file empty, all NUL or cut short, and Mosquitto then
+    refuses to start (mosquitto#2639, #3159). The check itself lives in
+    :mod:`antrean.broker_guard` (also run by the broker's unit). None when nothing was done.
     """
+    from .broker_guard import move_aside, problem   # it imports DB_MAGIC from here
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            head = f.read(len(DB_MAGIC))
-    except FileNotFoundError:
+    why = problem(path)
+    if why is None:
         return None
-    if head == DB_MAGIC:
-        return None
-    kind = "empty" if not head else ("all-NUL" if _all_nul(path) else "unreadable")
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-    target = path.with_name(f"{path.name}.corrupt-{stamp}")
-    path.rename(target)
-    return f"moved {kind} broker persistence file {path} to {target}"
-
-
-def _all_nul(path: Path) -> bool:
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 16):
-            if chunk.count(0) != len(chunk):
-                return False
-    return True
+    return f"moved broker persistence file {path} ({why}) to {move_aside(path, why)}"
 
 
 def free_port(host: str = "127.0.0.1") -> int:

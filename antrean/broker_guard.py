@@ -58,8 +58,10 @@ def problem(db: Path) -> str | None:
 def guard(db: Path, now: dt.datetime | None = None) -> Path | None:
     """Move a corrupt ``db`` aside; return where it went, or None if nothing was done."""
     why = problem(db)
-    if why is None:
-        return None
+    return None if why is None else move_aside(db, why, now)
+
+
+def move_aside(db: Path, why: str, now: dt.datetime | None = None) -> Path:
     stamp = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y%m%dT%H%M%S")
     aside = db.with_name(f"{db.name}.corrupt-{stamp}")
     os.replace(db, aside)

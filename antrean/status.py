@@ -36,7 +36,8 @@ def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
         return handler
 
     client = HallClient(site=site.id, device="hub-status", role="hub",
-                        password=site.hub_password, host=host, port=port, username="hub")
+                        password=site.hub_password, host=host, port=port, username="hub",
+                        announce=False)
     client.subscribe(topics.all_presence, on("presence"))
     client.subscribe(topics.all_health, on("health"))
     client.start()
