@@ -14,6 +14,7 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
@@ -100,6 +101,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="gpiozero debounce time of every button (default %(default)s)")
     p.add_argument("--reply-timeout", type=float, default=REPLY_TIMEOUT_S, metavar="S",
                    help="an unanswered press shows an error after this (default %(default)s)")
+    p.add_argument("--screenshot", metavar="PATH", type=Path,
+                   help="with the --virtual window: save it as PNG here (and what it shows "
+                        "in .json) whenever an LED changes")
     p.add_argument("--lang", choices=("id", "en"), default="id",
                    help="language of the panel and console (default id)")
     args = p.parse_args(argv)
@@ -125,14 +129,14 @@ def main(argv: list[str] | None = None) -> int:
                      virtual=args.virtual, hold_time=args.hold_time,
                      bounce_time=args.bounce_time or None,
                      reply_timeout_s=args.reply_timeout,
-                     on_led=None if windowed or not args.virtual else say,
+                     on_led=say if args.virtual else None,
                      on_tick=watchdog.ping)
     box.start()
     watchdog.ready(f"{args.device}: counters {', '.join(map(str, box.counters))}")
     try:
         if windowed:
             from .panel import run_panel      # Kivy only for the window
-            run_panel(box, factory, args.lang)
+            run_panel(box, factory, args.lang, args.screenshot, sys.stdin)
         elif args.virtual:
             run_console(box, factory, args.lang, sys.stdin)
         else:

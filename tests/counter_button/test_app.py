@@ -80,6 +80,7 @@ def sentinel(hub, mock_factory):
 
 def test_starts_fast_blinking_until_the_hub_is_heard(make_box, leds, hub):
     make_box()
+    assert leds.wait_for(3, "fast")
     assert leds.seen[:3] == [(1, "fast"), (2, "fast"), (3, "fast")]
     assert leds.wait_for(1, "off")
 
