@@ -1,0 +1,179 @@
+"""A whole hall for fault tests: the mini hall's real broker (listening on every address, so
+devices in a network namespace reach it), the real hub in a thread, and hub-side tools.
+
+The tools log in with the hub's account under client ids of their own (``ops-*``), so they
+never clash with the device under test: ``ops-kiosk`` issues tickets, ``ops-officer`` calls
+at any counter (docs/protocol.md lets ``ops-`` tools use every counter), ``ops-watch`` keeps
+the latest ``state.hall`` and every presence message.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from antrean.clock import HubClock
+from antrean.command import CommandChannel
+from antrean.config import load_site
+from antrean.mqtt import HallClient
+from hub.service import HubService
+from tests.fixtures.netns import netns, open_broker  # noqa: F401  (fixture)
+
+ROOT = Path(__file__).resolve().parents[2]
+SITE_FILE = ROOT / "examples" / "mini-hall.toml"
+CONNECT_S = 10
+
+
+def wait_until(check, timeout: float, what: str, step: float = 0.05):
+    """Poll ``check`` until it returns something true (an Event wait, not a sleep)."""
+    pause = threading.Event()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        pause.wait(step)
+    pytest.fail(f"timed out after {timeout} s waiting for {what}")
+
+
+class Watch:
+    """``ops-watch``: the newest ``state.hall`` and every presence message, with arrival
+    times (monotonic)."""
+
+    def __init__(self, client: HallClient):
+        self.hall: dict | None = None
+        self.presence: list[tuple[float, dict]] = []
+        self._cond = threading.Condition()
+        client.subscribe(client.topics.hall, self._on_hall)
+        client.subscribe(client.topics.all_presence, self._on_presence)
+
+    def _on_hall(self, msg) -> None:
+        snap = json.loads(msg.payload)
+        with self._cond:
+            if self.hall is None or (snap["epoch"], snap["rev"]) > (self.hall["epoch"],
+                                                                    self.hall["rev"]):
+                self.hall = snap
+            self._cond.notify_all()
+
+    def _on_presence(self, msg) -> None:
+        with self._cond:
+            self.presence.append((time.monotonic(), json.loads(msg.payload)))
+            self._cond.notify_all()
+
+    def wait(self, predicate, timeout: float):
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout)
+
+    def online_since(self, device: str, after: float) -> float | None:
+        """When ``device`` said ``online`` after the monotonic time ``after``."""
+        with self._cond:
+            return next((t for t, p in self.presence if t > after and p["device"] == device
+                         and p["state"] == "online"), None)
+
+
+class Hall:
+    """The mini hall around the real hub; see the module docstring."""
+
+    def __init__(self, site, broker, db: Path):
+        self.site, self.broker, self.db = site, broker, db
+        self.hub = HubService(site, str(db), broker.host, broker.port)
+        self._thread = threading.Thread(target=self.hub.run, daemon=True, name="hub")
+        self._thread.start()
+        self._clients: list[HallClient] = []
+        self.clock = HubClock()
+        self.kiosk = self._channel("ops-kiosk")
+        self.officer = self._channel("ops-officer")
+        watcher = self._client("ops-watch")
+        self.watch = Watch(watcher)
+        watcher.start()
+        for c in self._clients:
+            if not c.wait_connected(CONNECT_S):
+                raise RuntimeError(f"{c.device} did not connect:\n" + "\n".join(broker.log))
+        if not self.hub.client.wait_connected(CONNECT_S):
+            raise RuntimeError("the hub did not connect")
+
+    def _client(self, device: str) -> HallClient:
+        client = HallClient(site=self.site.id, device=device, role="hub", username="hub",
+                            password=self.site.hub_password, host=self.broker.host,
+                            port=self.broker.port, announce=False)
+        self._clients.append(client)
+        return client
+
+    def _channel(self, device: str) -> CommandChannel:
+        client = self._client(device)
+        channel = CommandChannel(client, client.topics, device, self.clock)
+        client.start()
+        return channel
+
+    def ticket(self, service: str) -> str:
+        """A ticket on paper, waiting: its number."""
+        got = self.kiosk.request("ticket.request", {"service": service}, timeout=5)
+        if not got["ok"]:
+            raise RuntimeError(f"ticket refused: {got['error']}")
+        ticket = got["result"]["ticket"]
+        done = self.kiosk.request("ticket.printed", {"ticket": ticket["id"]}, timeout=5)
+        if not done["ok"]:
+            raise RuntimeError(f"print confirmation refused: {done['error']}")
+        return ticket["number"]
+
+    def call_next(self, counter: int) -> dict:
+        got = self.officer.request("counter.next", {"counter": counter}, timeout=5)
+        if not got["ok"] or got["result"]["call"] is None:
+            raise RuntimeError(f"counter {counter} called nobody: {got}")
+        return got["result"]["call"]
+
+    def calls(self) -> list[dict]:
+        """The hub's calls table, read from its SQLite file."""
+        db = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=5)
+        try:
+            db.row_factory = sqlite3.Row
+            return [dict(r) for r in db.execute("SELECT * FROM calls ORDER BY call_id")]
+        finally:
+            db.close()
+
+    def close(self) -> None:
+        for c in self._clients:
+            c.stop(timeout=2)
+        self.hub.stop()
+        self._thread.join(10)
+
+
+@pytest.fixture
+def site():
+    return load_site(SITE_FILE)
+
+
+@pytest.fixture
+def open_hall(site, tmp_path):
+    """A broker on every address and a hub; yields the :class:`Hall`."""
+    broker = open_broker(site, tmp_path / "broker")
+    hall = None
+    try:
+        hall = Hall(site, broker, tmp_path / "hub.sqlite")
+        yield hall
+    finally:
+        if hall is not None:
+            hall.close()
+        broker.stop()
+
+
+@pytest.fixture(scope="module")
+def xdisplay():
+    """A private X server (Xvfb picks a free display number: -displayfd). Clients in a
+    network namespace reach it through its socket file in /tmp/.X11-unix."""
+    read, write = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
+                             "-nolisten", "tcp"], pass_fds=(write,),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as f:
+        number = f.readline().strip()
+    yield f":{number}"
+    proc.terminate()
+    proc.wait(10)
