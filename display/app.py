@@ -35,6 +35,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
+from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.errors import AntreanError, ConfigError, UsageError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 
@@ -172,6 +173,7 @@ class DisplayApp(App):
         self._flash_until = 0.0
         self._shot_event = None
         self._last_shot: dict | None = None
+        self.watchdog = Watchdog()
 
     # ---- Kivy lifecycle ----------------------------------------------------------------
     def build(self):
@@ -194,6 +196,7 @@ class DisplayApp(App):
         renderer = gl_renderer()    # the window and its GL context exist now
         self.marquee_mode = marquee_mode(self._running_text_mode, renderer)
         log.info("OpenGL renderer %r: running text in %s mode", renderer, self.marquee_mode)
+        self.watchdog.ready("showing the hall")
 
     def on_stop(self):
         self.client.stop()
@@ -215,7 +218,9 @@ class DisplayApp(App):
 
     def _tick(self, dt) -> None:
         # Once a second: the clock and the banner. Unchanged texts cost no redraw.
+        # The watchdog is fed from Kivy's clock: a hung UI loop gets the unit restarted.
         self.render()
+        self.watchdog.ping()
 
     def _on_size(self, root, size) -> None:
         self.portrait = size[1] > size[0]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -124,13 +125,13 @@ def call(call_id, number, counter, at):
 class App:
     """One ``antrean display`` process and what it last showed."""
 
-    def __init__(self, tmp_path, xdisplay, broker, device, size, audio="null"):
+    def __init__(self, tmp_path, xdisplay, broker, device, size, audio="null", extra_env=()):
         self.shot = tmp_path / f"{device}-{size}.png"
         self.kivy_home = tmp_path / f"kivy-{device}"
         env = {**os.environ, "DISPLAY": xdisplay, "KIVY_NO_ARGS": "1",
                "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(self.kivy_home),
                "KIVY_WINDOW": "sdl2", "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME":
-               str(tmp_path / "cache")}
+               str(tmp_path / "cache"), **dict(extra_env)}
         self.proc = subprocess.Popen(
             [sys.executable, "-c", "import sys; from display.app import main; "
              "sys.exit(main(sys.argv[1:]))", "--config", str(SITE_FILE), "--device", device,
@@ -216,12 +217,22 @@ def test_the_counter_layout_and_the_small_screen(tmp_path, xdisplay, broker, hub
     hub.hall({"3": {"paused": False, "number": "D-007", "service": "PAM-BAYAR", "call_id": 50}},
              [call(50, "D-007", 3, hub.now())])
     hub.beating.set()
-    counter = App(tmp_path, xdisplay, broker, "display-3", "1920x1080")
+    # systemd's side of Type=notify: a datagram socket the app reports to.
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify.sock"))
+    systemd.settimeout(30)
+    counter = App(tmp_path, xdisplay, broker, "display-3", "1920x1080", extra_env={
+        "NOTIFY_SOCKET": str(tmp_path / "notify.sock"), "WATCHDOG_USEC": "2000000"}.items())
     small = App(tmp_path, xdisplay, broker, "display-hall", "800x480")
     try:
         s = counter.wait_shown("counter 3", lambda s: s["counter_number"] == "D-007"
                                and s["banner"] == "")
         assert s["counter_name"] == "LOKET 3"
+        # It told systemd it is up, and keeps feeding the watchdog from Kivy's clock.
+        said = []
+        while sum("WATCHDOG=1" in m for m in said) < 3:
+            said.append(systemd.recv(4096).decode())
+        assert any(m.startswith("READY=1") for m in said)
         # A call at another counter does not change the counter display.
         hub.call(call(51, "A-020", 1, hub.now()))
         s = small.wait_shown("the small hall", lambda s: s["latest_number"] == "A-020")
@@ -233,6 +244,7 @@ def test_the_counter_layout_and_the_small_screen(tmp_path, xdisplay, broker, hub
     finally:
         counter.close()
         small.close()
+        systemd.close()
 
 
 def test_help_names_every_option(tmp_path):
