@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -265,3 +266,30 @@ def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp
     finally:
         store.close()
     assert rows == 120
+
+
+def test_antrean_hub_tells_systemd_it_is_ready_and_feeds_the_watchdog(tmp_path):
+    """The unit is Type=notify with WatchdogSec: the hub says READY=1 once connected and
+    pings from its command loop."""
+    from antrean.config import load_site
+    config = ROOT / "examples" / "mini-hall.toml"
+    broker = run_broker(load_site(config), tmp_path / "broker")
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify.sock"))
+    systemd.settimeout(20)
+    env = {**os.environ, "NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
+           "WATCHDOG_USEC": "2000000"}
+    hub = subprocess.Popen([sys.executable, "-m", "antrean.cli", "hub", "--config", str(config),
+                            "--db", str(tmp_path / "hub.sqlite"), "--host", broker.host,
+                            "--port", str(broker.port)], cwd=ROOT, env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        said = []
+        while sum("WATCHDOG=1" in m for m in said) < 3:
+            said.append(systemd.recv(4096).decode())
+        assert any(m.startswith("READY=1") for m in said)
+    finally:
+        hub.terminate()
+        assert hub.wait(10) == 0          # SIGTERM is a clean stop
+        systemd.close()
+        broker.stop()
