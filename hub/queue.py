@@ -27,6 +27,7 @@ from .snapshot import Snapshots, number
 from .store import Store
 from .strings import refusal
 
+COMMAND_MEMORY_MS = 7 * 24 * 3600 * 1000
 log = logging.getLogger("antrean.hub.queue")
 CHANGED_ALL = frozenset({"queues", "hall"})
 
@@ -164,6 +165,9 @@ class QueueEngine:
                        "('printing', 'waiting', 'called') AND day < ?", (now_ms, day))
         self.store.run("UPDATE counters SET regular_run = ? WHERE ticket IS NULL",
                        (self.site.rules.priority_every,))
+        # Remembered command ids only guard against redelivery and retries, which come within
+        # minutes; a week's worth is ample and keeps the table from growing for ever.
+        self.store.run("DELETE FROM commands WHERE at < ?", (now_ms - COMMAND_MEMORY_MS,))
         self.store.set_meta("reset_upto", due.toordinal())
         self._reset_upto = due.toordinal()
         log.info("daily reset: tickets before %s closed", day)

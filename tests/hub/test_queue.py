@@ -125,3 +125,18 @@ def test_memory_databases_work_too(make_hall):
     hall = make_hall(path=":memory:", site=small_site(rules=QueueRules(lease_size=3)))
     hall.issue("KTP")
     assert hall.next(1)["number"] == "A-001"
+
+
+def test_the_daily_reset_forgets_command_ids_older_than_a_week(hall):
+    old = hall.send("kiosk-1", "ticket.request", service="KTP", cmd_id="old-1")
+    hall.advance(3 * 24 * 3600)
+    hall.engine.tick(hall.now)
+    recent = hall.send("kiosk-1", "ticket.request", service="KTP", cmd_id="recent-1")
+    hall.advance(5 * 24 * 3600)
+    hall.engine.tick(hall.now)
+    kept = {r["id"] for r in hall.store.all("SELECT id FROM commands")}
+    assert "recent-1" in kept and "old-1" not in kept
+    # A command still remembered keeps its answer.
+    assert hall.send("kiosk-1", "ticket.request", service="KTP", cmd_id="recent-1").reply == \
+        recent.reply
+    assert old.reply["ok"]
