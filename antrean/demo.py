@@ -148,6 +148,6 @@ def _tell(site, work: Path, broker, headless: bool) -> None:
         print("  no screen: the hall runs on a virtual screen (Xvfb)")
         print(f"  screens     {work / 'screens'}/*.png  (kiosk and display, refreshed)")
         print(f"  calls       {work / 'calls'}/*.wav  (every spoken call)")
-    print("  counters    the 'Tombol Loket' window (keys: 1-9 counter, n next, r recall, s skip)")
+    print("  counters    the 'Tombol Loket' window (keys: 1-9 counter, n next, r recall, s skip, p pause)")
     print("  status      antrean status --config ... shows every device; Ctrl-C stops the hall")
     sys.stdout.flush()
