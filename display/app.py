@@ -205,7 +205,7 @@ class DisplayApp(App):
 
     # ---- inputs ------------------------------------------------------------------------
     def _on_message(self, msg) -> None:
-        fresh = self.state.receive(msg.payload)
+        fresh = self.state.receive(msg.payload, retained=msg.retain)
         for call in fresh:
             self._announce(call)
         self.render()

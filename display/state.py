@@ -138,11 +138,17 @@ class DisplayState:
         self.tz = _zone(site.timezone)
 
     # ---- inputs ------------------------------------------------------------------------
-    def receive(self, payload: bytes) -> list[Call]:
+    def receive(self, payload: bytes, retained: bool = False) -> list[Call]:
         """One payload from the broker. Returns the calls to announce now, oldest first (the
-        memory already holds them). A bad payload is logged and changes nothing."""
+        memory already holds them). A bad payload is logged and changes nothing.
+
+        ``retained`` is MQTT's flag: the broker replaying state on (re)connect. Calls seen
+        that way happened while this display was away (a cut link, a reboot, a broker
+        restart): they are shown, never spoken late in a burst."""
         try:
             msg = protocol.decode(payload, ACCEPTED)
+            if retained and msg["type"] == "state.hall":
+                return self._on_hall(msg, speak=False)
             handler = {"state.hall": self._on_hall, "state.queues": self._on_queues,
                        "clock": self._on_clock, "called": self._on_called}[msg["type"]]
             return handler(msg)
@@ -200,7 +206,7 @@ class DisplayState:
         self._order[msg["type"]] = key
         return True
 
-    def _on_hall(self, msg: dict) -> list[Call]:
+    def _on_hall(self, msg: dict, speak: bool = True) -> list[Call]:
         if not self._newer(msg):
             return []
         calls = [Call.parse(raw) for raw in msg["calls"]]
@@ -210,6 +216,12 @@ class DisplayState:
         early = {i: c for i, c in self._calls.items() if i > newest}
         self._calls = {c.call_id: c for c in calls} | early
         self._keep_recent()
+        if not speak:
+            self._pending.clear()
+            last = self.memory.last()
+            if newest >= 0 and (last is None or newest > last):
+                self.memory.remember(newest)
+            return []
         return self._consider(calls)
 
     def _on_called(self, msg: dict) -> list[Call]:

@@ -126,12 +126,29 @@ def test_calls_older_than_the_maximum_age_are_not_announced(site, tmp_path, mono
     assert ids(state.receive(called(call(42, at=T0 + 2_000)))) == [42]
 
 
-def test_on_first_start_the_retained_snapshot_waits_for_the_hub_clock(site, tmp_path, mono):
+def test_a_live_snapshot_waits_for_the_hub_clock_to_judge_ages(site, tmp_path, mono):
     state = make(site, tmp_path, mono, max_age_s=60)
     old, recent = call(40, "A-010", at=T0 - 300_000), call(41, "A-011", at=T0 - 10_000)
     assert state.receive(hall(5, [recent, old])) == []      # age unknown yet
     assert state.view().latest.call_id == 41                 # but shown at once
     assert ids(state.receive(beat(T0))) == [41]
+
+
+def test_calls_replayed_by_the_broker_on_reconnect_are_shown_never_spoken(
+        site, tmp_path, mono):
+    """Given a display that was cut off while calls happened (all still younger than the
+    maximum age), when the broker replays the retained hall snapshot on reconnect, then the
+    calls are on screen but none is spoken; the next live call is."""
+    state = make(site, tmp_path, mono, max_age_s=60)
+    state.receive(beat(T0))
+    assert ids(state.receive(called(call(40, "A-010", at=T0)))) == [40]
+    missed = [call(i, f"A-0{i}", at=T0 + (i - 40) * 1000) for i in range(41, 61)]
+    state.receive(beat(T0 + 25_000))
+    assert state.receive(hall(9, missed), retained=True) == []
+    assert state.view().latest.call_id == 60
+    assert state.receive(beat(T0 + 26_000)) == []
+    assert state.receive(called(call(55, "A-055", at=T0 + 15_000))) == []
+    assert ids(state.receive(called(call(61, "A-061", at=T0 + 26_500)))) == [61]
 
 
 def test_after_a_reboot_the_retained_calls_are_not_announced_again(site, tmp_path, mono):
