@@ -63,10 +63,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                  "missing: host name or IP address of the hub"),
     "need_password": ("wajib diisi: kata sandi broker perangkat ini",
                       "missing: this device's broker password"),
-    "need_site_config": ("wajib diisi untuk hub: path berkas TOML aula, mis. "
-                         "/boot/firmware/antrean/hall.toml",
-                         "missing for the hub: path of the hall's TOML file, e.g. "
-                         "/boot/firmware/antrean/hall.toml"),
+    "need_site_config": ("wajib diisi: path berkas TOML aula (berkas yang sama di setiap "
+                         "kartu), mis. /boot/firmware/antrean/hall.toml",
+                         "missing: path of the hall's TOML file (the same file on every "
+                         "card), e.g. /boot/firmware/antrean/hall.toml"),
     "need_country": ("wajib diisi bersama WIFI_SSID: kode negara (ID untuk Indonesia); "
                      "Wi-Fi tetap diblokir sampai kode ini diisi",
                      "required with WIFI_SSID: the country code (ID for Indonesia); "
@@ -282,8 +282,8 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         c.fail("DEVICE_ID", "hub_id")
     if c.get("DEVICE_PASSWORD") and len(c.get("DEVICE_PASSWORD")) < 8:
         c.fail("DEVICE_PASSWORD", "short_password")
-    if is_hub:
-        c.require("SITE_CONFIG", "need_site_config", at="ROLE")
+    # Every role reads the hall's TOML (services, counters, names): the same file on each card.
+    c.require("SITE_CONFIG", "need_site_config", at="ROLE")
     if c.get("SITE_CONFIG") and not c.get("SITE_CONFIG").startswith("/"):
         c.fail("SITE_CONFIG", "relative_path")
     wifi_password, stored = _wifi(c)

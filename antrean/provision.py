@@ -46,6 +46,7 @@ HASH_FILE = "var/lib/antrean/provisioned.sha256"
 WIFI_KEYFILE = "etc/NetworkManager/system-connections/antrean-wifi.nmconnection"
 AUTHORIZED_KEYS = "home/antrean/.ssh/authorized_keys"
 WANTS = "etc/systemd/system/multi-user.target.wants"
+SITE_TOML = "etc/antrean/site.toml"      # the hall's TOML, for every role
 ROLE_UNITS = {
     "hub": ("antrean-broker.service", "antrean-hub.service"),
     "kiosk": ("antrean-kiosk.service",),
@@ -236,10 +237,9 @@ def _toml(value) -> str:
 
 
 def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
-    site = "/etc/antrean/site.toml" if d.site_config else ""
-    if d.site_config:
-        plan.writes["etc/antrean/site.toml"] = (
-            _inside(root, d.site_config).read_bytes(), 0o640, f"root:{USER}")
+    # Every role runs from a copy of the hall's TOML off the FAT partition (mounted nofail).
+    site = "/" + SITE_TOML
+    plan.writes[SITE_TOML] = (_inside(root, d.site_config).read_bytes(), 0o640, f"root:{USER}")
     lines = [MANAGED, "version = 1", f"role = {_toml(d.role)}", f"site = {_toml(d.site)}",
              f"device_id = {_toml(d.device_id)}", f"site_config = {_toml(site)}",
              f"counters = {_toml(list(d.counters))}",
@@ -250,8 +250,8 @@ def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
         lines += ["", "[printer]", *(f"{k} = {_toml(v)}" for k, v in d.printer.items())]
     plan.writes["etc/antrean/device.toml"] = (_text(lines), 0o640, f"root:{USER}")
     env = [MANAGED, f"ANTREAN_ROLE={d.role}", f"ANTREAN_DEVICE={d.device_id}",
-           f"ANTREAN_CONFIG={site or '/etc/antrean/device.toml'}",
-           "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml"]
+           f"ANTREAN_CONFIG={site}", "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml",
+           f"ANTREAN_HUB_HOST={d.hub_address}", f"ANTREAN_HUB_PORT={d.hub_port}"]
     if d.role in ("kiosk", "display"):
         env.append(f"KCFG_GRAPHICS_ROTATION={d.display_rotation}")   # Kivy's env override
     plan.writes["etc/antrean/role.env"] = (_text(env), 0o640, f"root:{USER}")

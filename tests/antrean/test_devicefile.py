@@ -15,7 +15,9 @@ SITE=mpp-madiun
 DEVICE_ID=kiosk-1
 HUB_ADDRESS=192.168.1.10
 DEVICE_PASSWORD=kiosk-1-secret
+SITE_CONFIG=/boot/firmware/antrean/hall.toml
 """
+HALL = "/boot/firmware/antrean/hall.toml"
 
 
 def write(tmp_path, text: str, raw: bytes | None = None) -> Path:
@@ -32,6 +34,7 @@ def test_the_template_technicians_copy_is_valid():
     device = parse(TEMPLATE)
     assert (device.role, device.device_id, device.hub_port) == ("kiosk", "kiosk-1", 1883)
     assert device.printer == {"backend": "file", "path": "/dev/usb/lp0"}
+    assert device.site_config == HALL
 
 
 def test_notepad_file_with_bom_crlf_and_quotes(tmp_path):
@@ -46,7 +49,7 @@ def test_notepad_file_with_bom_crlf_and_quotes(tmp_path):
     assert device.hub_port == 1884                    # comment after a space is dropped
     assert device.timezone == "Asia/Jakarta"
     assert device.hostname == "antrean-kiosk-1"
-    assert device.lines["WIFI_SSID"] == 7
+    assert device.lines["WIFI_SSID"] == 8
 
 
 def test_every_mistake_is_reported_with_its_line(tmp_path):
@@ -60,7 +63,8 @@ def test_every_mistake_is_reported_with_its_line(tmp_path):
             "WIFI_SSID=MPP\n"            # 8 no country given
             "TIMEZONE=Asia/Jakart\n"     # 9 typo
             "PRINTER=lpt1\n"             # 10 unknown printer form
-            "SITE=again\n")              # 11 duplicate
+            "SITE=again\n"               # 11 duplicate
+            f"SITE_CONFIG={HALL}\n")
     device, problems = check(write(tmp_path, text))
     assert device is None
     assert where(problems) == {
@@ -88,10 +92,21 @@ def test_hub_needs_only_site_and_site_config(tmp_path):
     assert where(problems) == {(3, "DEVICE_ID"), (1, "SITE_CONFIG")}
 
 
+@pytest.mark.parametrize("role", ["kiosk", "display", "counter"])
+def test_every_role_needs_the_hall_config(tmp_path, role):
+    text = KIOSK.replace("ROLE=kiosk", f"ROLE={role}").replace(f"SITE_CONFIG={HALL}\n", "")
+    _, problems = check(write(tmp_path, text))
+    assert where(problems) == {(2, "SITE_CONFIG")}      # missing: reported at the ROLE line
+    assert "antrean.txt:2: SITE_CONFIG" in str(problems[0])
+    assert HALL in str(problems[0]) and HALL in problems[0].indonesian
+    _, problems = check(write(tmp_path, text + "SITE_CONFIG=antrean/hall.toml\n"))
+    assert where(problems) == {(7, "SITE_CONFIG")}      # and it must be an absolute path
+
+
 def test_role_specific_keys_are_refused_elsewhere(tmp_path):
     _, problems = check(write(tmp_path, KIOSK.replace("ROLE=kiosk", "ROLE=display")
                               + "PRINTER=network:10.0.0.5\nCOUNTERS=1,1\n"))
-    assert where(problems) == {(7, "PRINTER"), (8, "COUNTERS")}
+    assert where(problems) == {(8, "PRINTER"), (9, "COUNTERS")}
 
 
 def test_counters_and_rotation(tmp_path):
@@ -103,7 +118,7 @@ def test_counters_and_rotation(tmp_path):
 
 def test_not_utf8_names_the_line(tmp_path):
     _, problems = check(write(tmp_path, "", KIOSK.encode() + b"WIFI_SSID=caf\xe9\n"))
-    assert where(problems) == {(7, None)}
+    assert where(problems) == {(8, None)}
     assert "UTF-8" in str(problems[0])
 
 
@@ -115,9 +130,9 @@ def test_missing_file_is_a_problem_not_a_crash(tmp_path):
 def test_wifi_rules(tmp_path):
     _, problems = check(write(tmp_path, KIOSK + "WIFI_SSID=MPP\nWIFI_PASSWORD=1234567\n"
                                                 "WIFI_COUNTRY=XX\n"))
-    assert where(problems) == {(8, "WIFI_PASSWORD"), (9, "WIFI_COUNTRY")}
+    assert where(problems) == {(9, "WIFI_PASSWORD"), (10, "WIFI_COUNTRY")}
     _, problems = check(write(tmp_path, KIOSK + "WIFI_PASSWORD=12345678\n"))
-    assert where(problems) == {(7, "WIFI_PASSWORD")}           # a password without a network
+    assert where(problems) == {(8, "WIFI_PASSWORD")}           # a password without a network
 
 
 def test_scrubbed_password_means_keep_the_stored_one(tmp_path):
@@ -131,7 +146,7 @@ def test_ssh_key_must_be_a_public_key_line(tmp_path):
     assert parse(write(tmp_path, KIOSK + f"SSH_AUTHORIZED_KEY={good}\n")).ssh_authorized_key == good
     private = "SSH_AUTHORIZED_KEY=-----BEGIN OPENSSH PRIVATE KEY\n"
     _, problems = check(write(tmp_path, KIOSK + private))
-    assert where(problems) == {(7, "SSH_AUTHORIZED_KEY")}
+    assert where(problems) == {(8, "SSH_AUTHORIZED_KEY")}
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -9,14 +9,17 @@ from antrean.install import install, main_install
 from antrean.provision import WANTS
 
 KIOSK = ("ROLE=kiosk\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\nHUB_ADDRESS=192.168.1.10\n"
-         "DEVICE_PASSWORD=kiosk-1-secret\n")
+         "DEVICE_PASSWORD=kiosk-1-secret\nSITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
+HALL = Path(__file__).resolve().parents[2] / "examples" / "mini-hall.toml"
 EXE = "/srv/antrean/venv/bin/antrean"
 
 
 @pytest.fixture
 def root(tmp_path):
+    """A fake root whose boot partition holds the hall's TOML, as on every card."""
     r = tmp_path / "root"
-    (r / "boot/firmware").mkdir(parents=True)
+    (r / "boot/firmware/antrean").mkdir(parents=True)
+    shutil.copyfile(HALL, r / "boot/firmware/antrean/hall.toml")
     return r
 
 
@@ -37,15 +40,18 @@ def test_install_on_a_fake_root(root, tmp_path, capsys):
     assert (root / "boot/firmware/antrean.txt").read_text() == KIOSK
     link = root / WANTS / "antrean-kiosk.service"
     assert str(link.readlink()) == "/etc/systemd/system/antrean-kiosk.service"
+    assert (root / "etc/antrean/site.toml").read_bytes() == HALL.read_bytes()
 
 
 def test_dry_run_writes_nothing(root, tmp_path, capsys):
     device = tmp_path / "kiosk.txt"
     device.write_text(KIOSK)
+    before = sorted(root.rglob("*"))
     assert main_install(["kiosk", "--device-file", str(device), "--root", str(root),
                          "--dry-run"]) == 0
     assert "(dry run) write" in capsys.readouterr().out
-    assert [p.name for p in root.rglob("*")] == ["boot", "firmware"]
+    assert sorted(root.rglob("*")) == before
+    assert [p.name for p in before] == ["boot", "firmware", "antrean", "hall.toml"]
 
 
 def test_without_a_device_file_the_template_is_put_in_place(root, capsys):

@@ -11,11 +11,12 @@ from antrean.provision import (AUTHORIZED_KEYS, HASH_FILE, STATUS_NAME, WANTS, W
                                main_provision, provision)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HALL = "boot/firmware/antrean/hall.toml"      # the mini hall, on every fake card
 SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGq0Xy3p7pbK4h2o9X2v1zQ teknisi@laptop"
 KIOSK = f"""\
 # kios pintu masuk
 ROLE=kiosk
-SITE=mpp-madiun
+SITE=mpp-mini
 DEVICE_ID=kiosk-1
 HUB_ADDRESS=192.168.1.10
 DEVICE_PASSWORD=kiosk-1-secret
@@ -25,14 +26,17 @@ WIFI_PASSWORD="rahasia #12 sekali"
 WIFI_COUNTRY=ID
 SSH_AUTHORIZED_KEY={SSH_KEY}
 TIMEZONE=Asia/Makassar
+SITE_CONFIG=/boot/firmware/antrean/hall.toml
 """
 
 
 @pytest.fixture
 def root(tmp_path):
-    """A fake root: a FAT boot partition with cmdline.txt, and a blocked Wi-Fi rfkill state."""
+    """A fake root: a FAT boot partition with cmdline.txt and the hall's TOML, and a blocked
+    Wi-Fi rfkill state."""
     r = tmp_path / "root"
-    (r / "boot/firmware").mkdir(parents=True)
+    (r / HALL).parent.mkdir(parents=True)
+    shutil.copyfile(EXAMPLES / "mini-hall.toml", r / HALL)
     (r / "boot/firmware/cmdline.txt").write_text(
         "console=tty1 root=PARTUUID=1234-02 rootwait cfg80211.ieee80211_regdom=GB\n")
     (r / "var/lib/systemd/rfkill").mkdir(parents=True)
@@ -69,8 +73,13 @@ def test_kiosk_file_is_applied(root):
                                 "password": "kiosk-1-secret"}
     assert device["printer"] == {"backend": "network", "host": "192.168.1.50", "port": 9100}
     env = (root / "etc/antrean/role.env").read_text()
-    assert "ANTREAN_DEVICE=kiosk-1\n" in env and "ANTREAN_CONFIG=/etc/antrean/device.toml\n" in env
+    assert "ANTREAN_DEVICE=kiosk-1\n" in env and "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in env
+    assert "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml\n" in env
     assert (root / "etc/antrean/device.toml").stat().st_mode & 0o777 == 0o640
+    # every role runs from its own copy of the hall's TOML
+    copied = (root / "etc/antrean/site.toml").read_bytes()
+    assert copied == (EXAMPLES / "mini-hall.toml").read_bytes()
+    assert device["site_config"] == "/etc/antrean/site.toml"
 
     assert (root / "etc/hostname").read_text() == "antrean-kiosk-1\n"
     assert "127.0.1.1\tantrean-kiosk-1" in (root / "etc/hosts").read_text().splitlines()
@@ -83,6 +92,17 @@ def test_kiosk_file_is_applied(root):
     assert sorted(p.name for p in wants.iterdir()) == [
         "antrean-kiosk.service", "antrean-provision.path", "antrean-provision.service",
         "ssh.service"]
+
+
+def test_role_env_names_the_hub_for_the_units(root):
+    text = KIOSK.replace("HUB_ADDRESS=192.168.1.10", "HUB_ADDRESS=hub.mpp.local\nHUB_PORT=1884")
+    assert provision(device_file(root, text), root).exit_code == 0
+    env = (root / "etc/antrean/role.env").read_text().splitlines()
+    assert "ANTREAN_HUB_HOST=hub.mpp.local" in env and "ANTREAN_HUB_PORT=1884" in env
+    # the default port is spelt out too: the units' ExecStart needs a value
+    assert provision(device_file(root, KIOSK), root).exit_code == 0
+    env = (root / "etc/antrean/role.env").read_text().splitlines()
+    assert "ANTREAN_HUB_HOST=192.168.1.10" in env and "ANTREAN_HUB_PORT=1883" in env
 
 
 def test_wifi_keyfile_regdomain_and_rfkill(root):
@@ -184,40 +204,42 @@ def test_success_status_file(root):
 
 
 def test_hub_copies_the_hall_config(root):
-    shutil.copytree(EXAMPLES, root / "boot/firmware/antrean")
+    shutil.copytree(EXAMPLES, root / "boot/firmware/antrean", dirs_exist_ok=True)
     hall = "/boot/firmware/antrean/mini-hall.toml"
     path = device_file(root, f"ROLE=hub\nSITE=mpp-mini\nSITE_CONFIG={hall}\n")
     result = provision(path, root)
     assert result.exit_code == 0, [str(p) for p in result.problems]
     copied = (root / "etc/antrean/site.toml").read_bytes()
     assert copied == (EXAMPLES / "mini-hall.toml").read_bytes()
-    assert "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in (root / "etc/antrean/role.env").read_text()
+    env = (root / "etc/antrean/role.env").read_text()
+    assert "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in env
+    assert "ANTREAN_HUB_HOST=127.0.0.1\n" in env and "ANTREAN_HUB_PORT=1883\n" in env
     wants = {p.name for p in (root / WANTS).iterdir()}
     assert {"antrean-hub.service", "antrean-broker.service"} <= wants
     assert not (root / WIFI_KEYFILE).exists()
 
 
 def test_hub_with_missing_or_broken_hall_config(root):
+    (root / HALL).unlink()
     path = device_file(root, "ROLE=hub\nSITE=mpp-mini\n"
                              "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
     result = provision(path, root)
     assert result.exit_code == 3
     assert [(p.line, p.key) for p in result.problems] == [(3, "SITE_CONFIG")]
-    (root / "boot/firmware/antrean").mkdir()
-    (root / "boot/firmware/antrean/hall.toml").write_text("version = 1\n[site\n")
+    (root / HALL).write_text("version = 1\n[site\n")
     result = provision(path, root)
     assert result.exit_code == 3 and result.problems[0].key == "SITE_CONFIG"
     assert not (root / "etc").exists()
 
 
 def test_hall_config_must_be_this_site_and_list_this_device(root):
-    shutil.copytree(EXAMPLES, root / "boot/firmware/antrean")
-    hall = "SITE_CONFIG=/boot/firmware/antrean/mini-hall.toml\n"
+    hall = f"SITE_CONFIG=/{HALL}\n"
     path = device_file(root, f"ROLE=hub\nSITE=mpp-madiun\n{hall}")
     assert [p.message for p in provision(path, root).problems] == [
         "SITE differs from the site id in the hall's TOML file ('mpp-mini')"]
-    kiosk9 = KIOSK.replace("mpp-madiun", "mpp-mini").replace("kiosk-1", "kiosk-9")
-    path = device_file(root, kiosk9 + hall)
+    kiosk9 = KIOSK.replace("kiosk-1", "kiosk-9")
+    assert hall in kiosk9
+    path = device_file(root, kiosk9)
     assert [p.message for p in provision(path, root).problems] == [
         "device 'kiosk-9' is not listed in the hall's TOML file"]
 

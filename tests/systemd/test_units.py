@@ -125,6 +125,8 @@ def test_roles_get_their_device_groups(role, groups):
     u = unit(UNITS / f"antrean-{role}.service")
     assert u["Service"].get("SupplementaryGroups", "").split() == groups.split()
     assert f"antrean {role} --config ${{ANTREAN_CONFIG}}" in u["Service"]["ExecStart"]
+    # every role, the hub too, is told the broker's address (role.env, from the device file)
+    assert "--host ${ANTREAN_HUB_HOST} --port ${ANTREAN_HUB_PORT}" in u["Service"]["ExecStart"]
     if role != "hub":
         assert "--device ${ANTREAN_DEVICE}" in u["Service"]["ExecStart"]
     assert u["Service"]["EnvironmentFile"] == "/etc/antrean/role.env"
