@@ -360,8 +360,10 @@ class KioskApp(App):
         self.notice = Strings(lang).notice(self.printer_status.state)
 
     def _set_offline(self) -> None:
-        self.offline = not (self.client.connected and self.hub_clock.fresh(HUB_SILENT_S))
-        self.render_lists()
+        offline = not (self.client.connected and self.hub_clock.fresh(HUB_SILENT_S))
+        if offline != self.offline:       # heartbeats come every second: redraw on change only
+            self.offline = offline
+            self.render_lists()
 
     def _numbers_left(self):
         """While the hub is unreachable, the leased numbers left per service."""
