@@ -1,0 +1,45 @@
+"""The kiosk's words: both languages complete, the hub's own sentence preferred for refusals,
+our own for printer faults."""
+from __future__ import annotations
+
+import pytest
+
+from antrean.errors import ConfigError
+from kiosk.strings import TEXT, Strings
+
+
+def test_both_languages_have_every_key():
+    assert TEXT["id"].keys() == TEXT["en"].keys()
+
+
+def test_indonesian_follows_kbbi_spelling():
+    words = " ".join(TEXT["id"].values()).lower()
+    for wrong in ("antrian", "silahkan"):
+        assert wrong not in words
+
+
+def test_a_hub_refusal_is_said_in_the_hubs_words_in_the_visitors_language():
+    message = {"id": "Layanan tutup: istirahat 12:00-13:00", "en": "Closed: break 12:00-13:00"}
+    assert Strings("id").error("on_break", message) == message["id"]
+    assert Strings("en").error("on_break", message) == message["en"]
+    assert Strings("en").error("on_break", {"id": message["id"]}) == message["id"]
+
+
+def test_printer_faults_and_unknown_codes_use_our_words():
+    assert Strings("en").error("no_paper", {"en": "ignored"}).startswith("The printer is out")
+    assert Strings("id").error("something_new") == TEXT["id"]["error_internal"]
+
+
+def test_counts_and_waits_read_naturally():
+    t = Strings("id")
+    assert (t.waiting(0), t.waiting(3)) == ("Tidak ada antrean", "3 orang menunggu")
+    assert (t.wait(0), t.wait(18)) == ("Perkiraan tunggu kurang dari 1 menit",
+                                       "Perkiraan tunggu \u00b1 18 menit")
+    assert (t.ahead(None), t.ahead(1)) == ("", "1 orang di depan Anda")
+    assert Strings("en").priority("disabled") == "Priority: Person with disability"
+    assert t.notice("ok") == "" and t.notice("no_paper").startswith("Kertas tiket habis")
+
+
+def test_unknown_language_is_a_config_error():
+    with pytest.raises(ConfigError, match="language"):
+        Strings("jv")
