@@ -1,0 +1,1 @@
+"""Build of the Antrean SD card image (run by images/build.sh; not part of the wheel)."""

@@ -1,0 +1,121 @@
+"""Antrean itself in the image: the project's wheel and every dependency for aarch64.
+
+Nothing here runs under emulation but the byte-compilation. The build host's pip installs
+wheels for the target (``--platform ... --only-binary=:all:``) into
+``/opt/antrean/lib/python3.X/site-packages``; ``/opt/antrean`` is made a venv by hand
+(pyvenv.cfg + bin/python -> /usr/bin/python3) so the units' ``/opt/antrean/bin/antrean``
+runs the target's own Python with only these packages. lgpio has no aarch64 wheel, so its
+pinned sdist is cross-compiled (swig + aarch64-linux-gnu-gcc against the target's headers).
+"""
+from __future__ import annotations
+
+import glob
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+from antrean.errors import AntreanError
+from images.config import REPO, BuildConfig
+
+PREFIX = "opt/antrean"
+LAUNCHER = """#!/opt/antrean/bin/python
+# Antrean's command (made by images/payload.py).
+import sys
+from antrean.cli import main
+sys.exit(main())
+"""
+
+
+def _run(argv: list[str], **kw) -> None:
+    done = subprocess.run(argv, capture_output=True, text=True, **kw)
+    if done.returncode != 0:
+        raise AntreanError(f"{argv[0]} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+
+
+def site_packages(root: Path, cfg: BuildConfig) -> Path:
+    return root / PREFIX / f"lib/python{cfg['PYTHON_VERSION']}/site-packages"
+
+
+def make_venv(root: Path, cfg: BuildConfig) -> None:
+    """A venv without running the target's Python: what ``python3 -m venv`` writes."""
+    prefix = root / PREFIX
+    (prefix / "bin").mkdir(parents=True, exist_ok=True)
+    site_packages(root, cfg).mkdir(parents=True, exist_ok=True)
+    (prefix / "pyvenv.cfg").write_text(
+        "home = /usr/bin\ninclude-system-site-packages = false\n"
+        f"version = {cfg['PYTHON_VERSION']}\nexecutable = /usr/bin/python{cfg['PYTHON_VERSION']}\n")
+    for name in ("python", "python3", f"python{cfg['PYTHON_VERSION']}"):
+        link = prefix / "bin" / name
+        link.unlink(missing_ok=True)
+        link.symlink_to(f"/usr/bin/python{cfg['PYTHON_VERSION']}")
+    launcher = prefix / "bin/antrean"
+    launcher.write_text(LAUNCHER)
+    launcher.chmod(0o755)
+    usr_local = root / "usr/local/bin/antrean"
+    usr_local.parent.mkdir(parents=True, exist_ok=True)
+    usr_local.unlink(missing_ok=True)
+    usr_local.symlink_to("/opt/antrean/bin/antrean")
+
+
+def project_wheel(workdir: Path) -> Path:
+    """``pip wheel --no-deps .`` of the repository (pure Python)."""
+    out = workdir / "wheel"
+    _run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps",
+          "-w", str(out), str(REPO)])
+    return next(out.glob("antrean-*.whl"))
+
+
+def install_wheels(root: Path, cfg: BuildConfig, wheel: Path) -> None:
+    """The pinned requirements plus our wheel, for the target, no dependency resolution left
+    to chance (``--no-deps``: the requirements file lists every package)."""
+    pyver = cfg["PYTHON_VERSION"]
+    target = site_packages(root, cfg)
+    platforms = [f"--platform={p}" for p in cfg.words("PIP_PLATFORMS")]
+    _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
+          "--only-binary=:all:", *platforms, f"--python-version={pyver}",
+          "--implementation=cp", "--upgrade", "--target", str(target),
+          "-r", str(cfg.path("REQUIREMENTS")), str(wheel)])
+    shutil.rmtree(target / "bin", ignore_errors=True)   # scripts with the host's shebang
+
+
+def build_lgpio(root: Path, cfg: BuildConfig, workdir: Path) -> None:
+    """Cross-compile the pinned lgpio sdist into the target's site-packages."""
+    src = workdir / "lgpio"
+    shutil.rmtree(src, ignore_errors=True)
+    src.mkdir(parents=True)
+    _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
+          "--no-build-isolation", "-d", str(src), cfg["LGPIO"]])
+    with tarfile.open(next(src.glob("lgpio-*.tar.gz"))) as tar:
+        tar.extractall(src, filter="data")
+    tree = next(p for p in src.iterdir() if p.is_dir())
+    _run(["swig", "-python", "-Isrc", "lgpio.i"], cwd=tree)
+    pyver = cfg["PYTHON_VERSION"]
+    includes = [f"-I{root}/usr/include/python{pyver}",
+                f"-I{root}/usr/include/aarch64-linux-gnu/python{pyver}"]
+    sources = sorted(glob.glob(str(tree / "src/lg*.c"))) + [str(tree / "src/rgpiod.c"),
+                                                             str(tree / "lgpio_wrap.c")]
+    out = site_packages(root, cfg) / f"_lgpio.cpython-{pyver.replace('.', '')}-aarch64-linux-gnu.so"
+    _run(["aarch64-linux-gnu-gcc", "-shared", "-fPIC", "-O2", "-pthread", "-w",
+          f"-I{tree}/src", *includes, *sources, "-lrt", "-ldl", "-o", str(out)])
+    shutil.copy(tree / "lgpio.py", site_packages(root, cfg) / "lgpio.py")
+
+
+def compile_bytecode(root: Path, cfg: BuildConfig) -> None:
+    """.pyc files made by the target's Python (under qemu-user): the root is read-only on
+    the device, so anything not compiled here would be compiled again at every start."""
+    _run(["chroot", str(root), f"/usr/bin/python{cfg['PYTHON_VERSION']}", "-m", "compileall",
+          "-q", "-j", "0", f"/{PREFIX}/lib"], timeout=900)
+
+
+def install_payload(root: Path, cfg: BuildConfig, log=print) -> None:
+    with tempfile.TemporaryDirectory(prefix="antrean-payload-") as tmp:
+        work = Path(tmp)
+        make_venv(root, cfg)
+        install_wheels(root, cfg, project_wheel(work))
+        build_lgpio(root, cfg, work)
+    log("payload: wheels and lgpio installed in /opt/antrean")
+    compile_bytecode(root, cfg)
+    log("payload: byte-compiled")
