@@ -46,7 +46,7 @@ from kiosk.issuer import IssueResult, Issuer  # noqa: E402
 from kiosk.outbox import Outbox  # noqa: E402
 from kiosk.printer import open_printer  # noqa: E402
 from kiosk.printer_status import PrinterStatus  # noqa: E402
-from kiosk.strings import LANGUAGES, Strings  # noqa: E402
+from kiosk.strings import CLOSED_CODES, LANGUAGES, Strings  # noqa: E402
 from kiosk.ui_flow import Flow, Outcome  # noqa: E402
 
 log = logging.getLogger("antrean.kiosk")
@@ -235,8 +235,7 @@ class KioskApp(App):
     def _issued(self, visit: int, r: IssueResult) -> None:
         outcome = Outcome(r.ok, r.number, r.service, r.ahead, r.wait_min, r.offline,
                           error=r.error, message=r.message,
-                          closed=r.error in ("service_closed", "holiday", "on_break",
-                                             "quota_exhausted"))
+                          closed=r.error in CLOSED_CODES)
         if r.ok:
             log.info("visit %d: ticket %s printed%s", visit, r.number,
                      " offline" if r.offline else "")
