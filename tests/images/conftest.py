@@ -1,0 +1,38 @@
+"""Fixtures of the image tests: one image built per session (cached base reused), only
+when ANTREAN_IMAGE_TESTS=1 and run as root; the build tools are installed first."""
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.images import machine
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def built_image(tmp_path_factory) -> Path:
+    if os.environ.get("ANTREAN_IMAGE_TESTS") != "1":
+        pytest.skip("image build and qemu boots are opt-in: set ANTREAN_IMAGE_TESTS=1 "
+                    "(root, network to Debian's archive; ~15 min uncached, ~4 min cached)")
+    if os.geteuid() != 0:
+        pytest.skip("building the image needs root (mmdebstrap, chroot, file owners)")
+    subprocess.run([str(REPO / "scripts/install-system-deps"), "--image"], check=False)
+    missing = machine.tools_missing()
+    if missing:
+        pytest.skip(f"image build tools missing after install: {', '.join(missing)}")
+    out = tmp_path_factory.mktemp("image-out")
+    env = dict(os.environ, ANTREAN_IMG_OUT=str(out), ANTREAN_IMG_COMPRESS="zstd")
+    done = subprocess.run([str(REPO / "images/build.sh")], env=env, capture_output=True,
+                          text=True, timeout=1800)
+    if not machine.binfmt_ready():
+        pytest.skip("binfmt_misc has no qemu-aarch64 (container without binfmt?)")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    (out / "build.log").write_text(done.stdout + done.stderr)
+    return next(out.glob("*.img"))
+
+
+@pytest.fixture(scope="session")
+def kernel(built_image, tmp_path_factory) -> tuple[Path, Path]:
+    return machine.extract_kernel(built_image, tmp_path_factory.mktemp("kernel"))
