@@ -57,6 +57,11 @@ class TicketDesk:
     # ---- commands -------------------------------------------------------------------------
     def request(self, run: _Run) -> dict:
         svc = self._service_for(run)
+        # The kiosk gave up on a request this old and printed from its lease: issuing it now
+        # would only leave a number that nobody holds (a request paho sent after a reconnect).
+        age_ms = run.now - run.msg["sent_at"]
+        if age_ms > self.site.rules.stale_press_s * 1000:
+            raise Refused("stale_request", age=age_ms // 1000)
         closed = self.engine.closed_refusal(svc, run.local)
         if closed:
             raise closed

@@ -61,6 +61,9 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
     "stale": ("stale", "Perintah dari loket {counter} sudah kedaluwarsa ({age} detik); silakan "
               "tekan lagi.", "The command from counter {counter} is too old ({age} s); please "
               "press again."),
+    "stale_request": ("stale", "Permintaan tiket sudah kedaluwarsa ({age} detik); silakan "
+                      "ambil tiket lagi.", "The ticket request is too old ({age} s); please "
+                      "take a ticket again."),
     "counter_paused": ("counter_paused", "Loket {counter} sedang dijeda; lanjutkan dulu.",
                        "Counter {counter} is paused; resume it first."),
     "nothing_to_recall": ("nothing_to_recall", "Loket {counter} sedang tidak melayani siapa "

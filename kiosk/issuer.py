@@ -51,12 +51,17 @@ class Issuer:
     def __init__(self, *, site: Site, kiosk: Kiosk, channel, clock, outbox: Outbox,
                  open_printer: Callable[[], object], deliver: Callable[[Callable[[], None]], None],
                  queues: Callable[[], dict] = dict, language: Callable[[], str] = lambda: "id",
+                 online: Callable[[], bool] | None = None,
                  request_timeout: float = 1.5, print_timeout: float = 10.0):
         self.site, self.kiosk = site, kiosk
         self.channel, self.clock, self.outbox = channel, clock, outbox
         self.open_printer, self.deliver = open_printer, deliver
         self.queues, self.language = queues, language
         self.request_timeout, self.print_timeout = request_timeout, print_timeout
+        # Whether the hub can answer now; when it cannot, the kiosk prints from its lease at
+        # once instead of waiting out the request timeout.
+        # Without a judge, only a hub heard from and then silent counts as unreachable.
+        self.online = online or (lambda: not clock.synced or clock.fresh())
         self._printer = None      # one Printer for the kiosk's life: it remembers whether
                                   # the device ever answered status queries
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer")
@@ -70,30 +75,48 @@ class Issuer:
     def issue(self, service: str, priority: str | None,
               on_done: Callable[[IssueResult], None]) -> None:
         """Issue one ticket; ``on_done`` is called once, through ``deliver``."""
+        done = []
+
         def finish(result: IssueResult) -> None:
-            self.deliver(lambda: on_done(result))
+            if not done:
+                done.append(result)
+                self.deliver(lambda: on_done(result))
 
         def ask_hub() -> None:
             problem = self._printer_problem()
             if problem:
                 finish(IssueResult(False, service=service, error=problem))
-                return
-            self.channel.send("ticket.request", {"service": service, "priority": priority},
-                              timeout=self.request_timeout,
-                              on_reply=lambda r: self._on_ticket_reply(r, service, priority, finish))
-        self._worker.submit(ask_hub)
+            elif not self.online():
+                self._print_offline(service, priority, finish)
+            else:
+                self.channel.send(
+                    "ticket.request", {"service": service, "priority": priority},
+                    timeout=self.request_timeout,
+                    on_reply=lambda r: self._on_ticket_reply(r, service, priority, finish))
+        self._submit(ask_hub, service, finish)
+
+    def _submit(self, job: Callable[[], None], service: str, finish) -> None:
+        """Run a printing job on the worker; a bug in it still answers the visitor."""
+        def guarded() -> None:
+            try:
+                job()
+            except Exception:
+                log.exception("issuing a ticket for %s failed", service)
+                finish(IssueResult(False, service=service, error="internal"))
+        self._worker.submit(guarded)
 
     def _on_ticket_reply(self, reply, service, priority, finish) -> None:
         if reply is None:
             log.warning("hub did not answer in %.1fs: printing offline", self.request_timeout)
-            self._worker.submit(self._print_offline, service, priority, finish)
+            self._submit(lambda: self._print_offline(service, priority, finish), service, finish)
         elif not reply.get("ok"):
             err = reply.get("error", {})
             finish(IssueResult(False, service=service, error=err.get("code", "internal"),
                                message={"id": err.get("message", ""),
                                         "en": err.get("message_en", "")}))
         else:
-            self._worker.submit(self._print_online, reply["result"]["ticket"], finish)
+            self._submit(lambda: self._print_online(reply["result"]["ticket"], finish), service,
+                         finish)
 
     def _print_online(self, ticket: dict, finish) -> None:
         issued = dt.datetime.fromtimestamp(ticket["issued_at"] / 1000, self._tz())

@@ -7,8 +7,10 @@ ticket is later handed to the hub (``ticket.offline``) and marked as handed over
 """
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 from antrean.errors import StorageError
@@ -42,8 +44,19 @@ def ticket_id(day: str, service: str, number: int) -> str:
     return f"{day}.{service}.{number}"
 
 
+def _locked(method):
+    """One connection serves the UI thread and the printer worker: one statement group at a
+    time, so a transaction of one never interleaves with the other's statements."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
+
+
 class Outbox:
     def __init__(self, path: str | os.PathLike):
+        self._lock = threading.RLock()
         try:
             self.db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode=WAL")
@@ -52,19 +65,23 @@ class Outbox:
         except sqlite3.Error as e:
             raise StorageError(f"cannot open the kiosk outbox {path}: {e}") from e
 
+    @_locked
     def close(self) -> None:
         self.db.close()
 
+    @_locked
     def add_lease(self, service: str, day: str, first: int, last: int) -> None:
         self.db.execute("INSERT OR IGNORE INTO leases VALUES (?, ?, ?, ?, ?)",
                         (service, day, first, last, first))
 
+    @_locked
     def numbers_left(self, service: str, day: str) -> int:
         row = self.db.execute("SELECT COALESCE(SUM(last - next + 1), 0) FROM leases "
                               "WHERE service = ? AND day = ? AND next <= last",
                               (service, day)).fetchone()
         return int(row[0])
 
+    @_locked
     def take(self, service: str, day: str, issued_at: int,
              priority: str | None) -> OfflineTicket | None:
         """Take the next leased number and record its ticket, in one committed transaction.
@@ -85,27 +102,33 @@ class Outbox:
                             (ticket.id, service, day, number, issued_at, priority))
         return ticket
 
+    @_locked
     def pending(self) -> list[OfflineTicket]:
         """Tickets to hand to the hub, oldest first."""
         rows = self.db.execute("SELECT id, service, day, number, issued_at, priority FROM tickets "
                                "WHERE state = 'pending' ORDER BY issued_at, id").fetchall()
         return [OfflineTicket(*r) for r in rows]
 
+    @_locked
     def mark(self, ticket: str, state: str) -> None:
         if state not in ("handed", "void"):
             raise ValueError(f"unknown outbox state {state!r}")
         self.db.execute("UPDATE tickets SET state = ? WHERE id = ?", (state, ticket))
 
+    @_locked
     def add_confirm(self, ticket: str) -> None:
         """Remember that an online ticket is on paper until the hub acknowledges it."""
         self.db.execute("INSERT OR IGNORE INTO confirms (ticket) VALUES (?)", (ticket,))
 
+    @_locked
     def pending_confirms(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT ticket FROM confirms WHERE done = 0")]
 
+    @_locked
     def confirmed(self, ticket: str) -> None:
         self.db.execute("UPDATE confirms SET done = 1 WHERE ticket = ?", (ticket,))
 
+    @_locked
     def forget_before(self, day: str) -> None:
         """Drop leases of past days (their numbers can no longer be used)."""
         self.db.execute("DELETE FROM leases WHERE day < ?", (day,))

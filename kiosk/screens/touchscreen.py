@@ -160,7 +160,7 @@ class KioskApp(App):
         self.issuer = Issuer(site=site, kiosk=kiosk, channel=self.channel, clock=self.hub_clock,
                              outbox=self.outbox, open_printer=lambda: self.printer,
                              deliver=self.client.deliver, queues=lambda: self.catalog.queues,
-                             language=lambda: self.lang)
+                             language=lambda: self.lang, online=self._hub_reachable)
         self.printer_status = PrinterStatus("unknown", "not checked yet")
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer-status")
         self._health: dict | None = None
@@ -358,8 +358,11 @@ class KioskApp(App):
         self.s = dict(Strings(lang).table)
         self.notice = Strings(lang).notice(self.printer_status.state)
 
+    def _hub_reachable(self) -> bool:
+        return self.client.connected and self.hub_clock.fresh(HUB_SILENT_S)
+
     def _set_offline(self) -> None:
-        offline = not (self.client.connected and self.hub_clock.fresh(HUB_SILENT_S))
+        offline = not self._hub_reachable()
         if offline != self.offline:       # heartbeats come every second: redraw on change only
             self.offline = offline
             self.render_lists()

@@ -247,3 +247,12 @@ def test_an_offline_issue_time_ahead_of_the_hub_is_clamped(hall):
     hall.ok("kiosk-1", "lease.request", service="KTP")
     ticket = _offline(hall, 1, hall.now + 3_600_000)["result"]["ticket"]
     assert ticket["issued_at"] == hall.now
+
+
+def test_a_ticket_request_delivered_late_is_refused_and_uses_no_number(hall):
+    """A request paho sends after a reconnect, long after the kiosk printed from its lease,
+    must not leave a number nobody holds."""
+    late = hall.send("kiosk-1", "ticket.request", service="KTP",
+                     sent_at=hall.now - (hall.site.rules.stale_press_s + 1) * 1000)
+    assert late.reply["error"]["code"] == "stale" and late.changed == set()
+    assert hall.issue("KTP")["number"] == "A-001"
