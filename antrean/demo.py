@@ -127,7 +127,9 @@ def _start_roles(hall: Hall, site, config: str, broker, headless: bool) -> None:
                                                "--out", str(hall.workdir / "tickets" / kiosk.id)])
             hall.spawn(kiosk.id, ["kiosk", *net, "--device", kiosk.id, "--windowed", "800x480",
                                   "--printer", f"network:127.0.0.1:{port}",
-                                  *(["--screenshots", str(shots)] if headless else [])])
+                                  "--state-dir", str(hall.workdir / "kiosk-state"),
+                                  *(["--screenshots", str(shots), "--demo-visitors", "3"]
+                                    if headless else [])])
     if available("display.app"):
         for display in site.displays.values():
             audio = f"file:{hall.workdir / 'calls'}" if headless else "aplay:default"
@@ -136,7 +138,23 @@ def _start_roles(hall: Hall, site, config: str, broker, headless: bool) -> None:
                                     *(["--screenshots", str(shots)] if headless else [])])
     if available("counter_button.app"):
         for box in site.button_boxes.values():
-            hall.spawn(box.id, ["counter", *net, "--device", box.id, "--virtual"])
+            proc = hall.spawn(box.id, ["counter", *net, "--device", box.id, "--virtual"],
+                              stdin=subprocess.PIPE if headless else None)
+            if headless:       # nobody at the keyboard: a pretend officer presses NEXT
+                threading.Thread(target=_officer, args=(proc, box.counters), daemon=True).start()
+
+
+def _officer(proc: subprocess.Popen, counters, every_s: float = 10.0) -> None:
+    """Press NEXT on each counter of the box in turn, through the box's own key input."""
+    pause = threading.Event()
+    turn = 0
+    while proc.poll() is None and not pause.wait(every_s):
+        try:
+            proc.stdin.write(f"{counters[turn % len(counters)]}n\n".encode())
+            proc.stdin.flush()
+        except (BrokenPipeError, ValueError):
+            return
+        turn += 1
 
 
 def _tell(site, work: Path, broker, headless: bool) -> None:

@@ -80,6 +80,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="after every screen change, save the window as DIR/<device>.png")
     p.add_argument("--language", choices=LANGUAGES, default="id",
                    help="the language a visitor sees first (default id)")
+    p.add_argument("--demo-visitors", type=float, default=0, metavar="SECONDS",
+                   help="demo only: a pretend visitor takes one step through the screens "
+                        "every SECONDS (0 = off)")
     return p.parse_args(argv)
 
 
@@ -99,5 +102,6 @@ def main(argv: list[str] | None = None) -> int:
     configure_window(size)
     shot = args.screenshots / f"{kiosk.id}.png" if args.screenshots else None
     KioskApp(site=site, kiosk=kiosk, host=args.host, port=args.port, printer=printer,
-             state_dir=args.state_dir, language=args.language, screenshot=shot).run()
+             state_dir=args.state_dir, language=args.language, screenshot=shot,
+             visitors_every_s=args.demo_visitors).run()
     return 0

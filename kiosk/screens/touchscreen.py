@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -141,8 +142,10 @@ class KioskApp(App):
     error_text = StringProperty("")
 
     def __init__(self, *, site, kiosk, host: str, port: int, printer: dict, state_dir: Path,
-                 language: str = "id", screenshot: Path | None = None, **kw):
+                 language: str = "id", screenshot: Path | None = None,
+                 visitors_every_s: float = 0, **kw):
         super().__init__(**kw)
+        self.visitors_every_s = visitors_every_s
         self.site, self.kiosk = site, kiosk
         self.default_lang = language
         self.screenshot_path = screenshot
@@ -186,6 +189,8 @@ class KioskApp(App):
         Clock.schedule_interval(lambda dt: self.watchdog.ping(), 5.0)
         self._silence_timer = Clock.create_trigger(self._hub_silent, HUB_SILENT_S)
         self._check_printer()
+        if self.visitors_every_s:
+            Clock.schedule_interval(self._demo_visitor, self.visitors_every_s)
         self.render()
         return root
 
@@ -225,6 +230,25 @@ class KioskApp(App):
         self._set_language(others[0])
         self.render()
         self._schedule_screenshot()
+
+    # ---- the demo's visitors -------------------------------------------------------------
+    def _demo_visitor(self, dt) -> None:
+        """A pretend visitor for the headless demo: the same verbs a tap calls, one step per
+        call (home -> agency -> service -> regular ticket), at a pace a person can follow."""
+        screen = self.flow.screen
+        if screen == "home":
+            choices = [(a, e.id) for a in self.site.agencies
+                       for e in self.catalog.services(a, self.lang, self._numbers_left())
+                       if e.open]
+            if choices:
+                agency, self._demo_service = random.choice(choices)
+                self.choose_agency(agency)
+        elif screen == "services":
+            self.choose_service(getattr(self, "_demo_service", ""))
+        elif screen == "priority":
+            self.choose_priority("")
+        elif screen in ("done", "error"):
+            self.back()
 
     # ---- issuing -------------------------------------------------------------------------
     def _issue(self) -> None:
