@@ -32,6 +32,10 @@ DPKG_OPTIONS = (
     "path-include=/usr/share/locale/locale.alias",
 )
 APT_OPTIONS = ('APT::Install-Recommends "false"',)
+# Put in place before the packages install, so the kernel's own initramfs already carries
+# the read-only-root overlay script (mkinitramfs under qemu-user takes ~3 min: done once,
+# here, not at every image build). Their content is part of the cache key.
+BASE_OVERLAY = Path(__file__).resolve().parent / "rootfs/etc/initramfs-tools"
 
 
 def mmdebstrap_argv(cfg: BuildConfig, target: Path) -> list[str]:
@@ -41,13 +45,21 @@ def mmdebstrap_argv(cfg: BuildConfig, target: Path) -> list[str]:
             f"--include={','.join(sorted(cfg.words('PACKAGES')))}"]
     argv += [f"--aptopt={o}" for o in APT_OPTIONS]
     argv += [f"--dpkgopt={o}" for o in DPKG_OPTIONS]
+    argv += ['--setup-hook=mkdir -p "$1/etc/initramfs-tools"',
+             f"--setup-hook=sync-in {BASE_OVERLAY} /etc/initramfs-tools"]
     return argv + [cfg["SUITE"], str(target), cfg["MIRROR"]]
 
 
 def cache_key(cfg: BuildConfig) -> str:
-    """Hash of the base's inputs: the mmdebstrap command line without its output path."""
-    argv = mmdebstrap_argv(cfg, Path("OUT"))
-    return hashlib.sha256(json.dumps(argv).encode()).hexdigest()[:16]
+    """Hash of the base's inputs: the mmdebstrap command line without its output path (and
+    without where the checkout is), plus the files the setup hook copies in."""
+    argv = [a.replace(str(BASE_OVERLAY), "BASE_OVERLAY") for a in mmdebstrap_argv(cfg, Path("OUT"))]
+    digest = hashlib.sha256(json.dumps(argv).encode())
+    for path in sorted(p for p in BASE_OVERLAY.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(BASE_OVERLAY)).encode() + b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"%o" % (path.stat().st_mode & 0o111))
+    return digest.hexdigest()[:16]
 
 
 def base_tarball(cfg: BuildConfig) -> Path:

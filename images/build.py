@@ -70,7 +70,8 @@ def copy_overlay(root: Path) -> None:
         elif src.name != ".keep":
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(src, dest)
-            os.chown(dest, 0, 0)
+            if os.geteuid() == 0:
+                os.chown(dest, 0, 0)
             if str(rel) in MODES:
                 dest.chmod(MODES[str(rel)])
 
@@ -108,11 +109,8 @@ def forget_identity(root: Path) -> None:
 def customize(root: Path, cfg: BuildConfig, log) -> None:
     copy_overlay(root)
     install_units(root)
-    payload.install_payload(root, cfg, log)
-    with chroot_mounts(root):
-        subprocess.run(["chroot", str(root), "update-initramfs", "-u", "-k", "all"],
-                       check=True, capture_output=True)
-    log("customize: initramfs rebuilt with the overlay script")
+    with chroot_mounts(root):          # compileall's worker processes need /dev/shm
+        payload.install_payload(root, cfg, log)
     forget_identity(root)
 
 
@@ -133,13 +131,12 @@ def split(root: Path, cfg: BuildConfig, work: Path) -> dict[str, Path]:
     # CRLF: technicians open it in Notepad.
     template = (IMAGES / "device.txt").read_text().replace("\r\n", "\n")
     (boot / "antrean.txt").write_bytes(template.replace("\n", "\r\n").encode())
-    uid, gid = _ids(root, "antrean")
     (data / "antrean").mkdir(parents=True)
-    os.chown(data / "antrean", uid, gid)
     (data / "journal").mkdir()
-    _, journal_gid = _ids(root, "systemd-journal", group_only=True)
-    os.chown(data / "journal", 0, journal_gid)
     (data / "journal").chmod(0o2755)
+    if os.geteuid() == 0:
+        os.chown(data / "antrean", *_ids(root, "antrean"))
+        os.chown(data / "journal", 0, _ids(root, "systemd-journal", group_only=True)[1])
     return {"boot": boot, "root": root, "data": data}
 
 

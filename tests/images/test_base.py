@@ -44,3 +44,27 @@ def test_mmdebstrap_command_line():
     assert "--include=chrony,python3" in argv
     assert "--components=main,contrib,non-free-firmware" in argv
     assert argv[-3:] == ["trixie", "/tmp/out.tar.zst", "http://deb.debian.org/debian"]
+
+
+def test_key_follows_the_content_of_the_initramfs_files_put_in_before_packages(tmp_path, monkeypatch):
+    overlay = tmp_path / "initramfs-tools"
+    (overlay / "hooks").mkdir(parents=True)
+    script = overlay / "hooks/antrean-overlay"
+    script.write_text("#!/bin/sh\n")
+    monkeypatch.setattr(base, "BASE_OVERLAY", overlay)
+    cfg = cfg_with()
+    first = base.cache_key(cfg)
+    script.write_text("#!/bin/sh\nmanual_add_modules overlay\n")
+    second = base.cache_key(cfg)
+    script.chmod(0o755)
+    assert len({first, second, base.cache_key(cfg)}) == 3
+
+
+def test_key_does_not_depend_on_where_the_checkout_is(monkeypatch, tmp_path):
+    cfg = cfg_with()
+    before = base.cache_key(cfg)
+    moved = tmp_path / "elsewhere/initramfs-tools"
+    import shutil
+    shutil.copytree(base.BASE_OVERLAY, moved)
+    monkeypatch.setattr(base, "BASE_OVERLAY", moved)
+    assert base.cache_key(cfg) == before
