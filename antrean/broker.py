@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import base64
 import collections
-import datetime as dt
 import hashlib
 import os
 import pwd

@@ -25,7 +25,6 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
-from kivy.config import Config  # noqa: E402
 from kivy.factory import Factory  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.metrics import dp  # noqa: E402
@@ -36,7 +35,8 @@ from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
-from antrean.errors import AntreanError, ConfigError, UsageError  # noqa: E402
+from antrean.window import configure_window, window_size  # noqa: E402
+from antrean.errors import AntreanError, ConfigError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 
 from display.memory import AnnounceMemory, default_path  # noqa: E402
@@ -369,39 +369,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def window_size(spec: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in spec.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--windowed wants WIDTHxHEIGHT like 800x480, not {spec!r}") from None
-    if w < 100 or h < 100:
-        raise UsageError(f"window {spec} is too small")
-    return w, h
-
-
-def configure_window(windowed: str | None) -> None:
-    """Kivy reads these when the window opens: set them before App.run()."""
-    Config.set("graphics", "maxfps", str(MAX_FPS))
-    Config.set("kivy", "exit_on_escape", "0")
-    if windowed:
-        w, h = window_size(windowed)
-        Config.set("graphics", "fullscreen", "0")
-        Config.set("graphics", "width", str(w))
-        Config.set("graphics", "height", str(h))
-        Config.set("graphics", "resizable", "0")
-    else:
-        # On a Pi without X, SDL2 opens the screen through KMS/DRM (FIELD-NOTES, Kivy).
-        Config.set("graphics", "fullscreen", "auto")
-        Config.set("graphics", "show_cursor", "0")
-
-
 def open_voice(display, audio: str | None, max_age_s: float, clock: HubClock):
     """The announcement queue, or None when this display is silent or cannot speak."""
     spec = audio or (f"aplay:{display.audio_device}" if display.speak else "null")
     backend, _, arg = spec.partition(":")
     if backend == "null" or not display.speak:
         return None
-    from display.player import AnnouncementQueue, VoiceConfig, open_voice as _open  # noqa
+    from display.player import VoiceConfig, open_voice as _open
     config = VoiceConfig(languages=(display.language,), backend=backend,
                          device=arg or display.audio_device,
                          folder=arg if backend == "file" else None, max_age_s=max_age_s)
@@ -422,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
                           f"{', '.join(site.displays) or 'none'})", path=args.config)
     settings = DisplaySettings.of(site, display, max_age_s=args.max_age,
                                   stale_after_s=args.stale_after)
-    configure_window(args.windowed)
+    configure_window(window_size(args.windowed) if args.windowed else None, max_fps=MAX_FPS)
     shot = args.screenshot or (args.screenshots / f"{display.id}.png" if args.screenshots
                                else None)
     memory = AnnounceMemory(args.memory or default_path(display.id))

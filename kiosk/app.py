@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from antrean.errors import ConfigError, UsageError
+from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
 
 
@@ -45,16 +46,6 @@ def printer_config(spec: str | None, configured: dict) -> dict:
         pass
     raise UsageError(f"--printer {spec!r}: use network:HOST:PORT, serial:DEVICE:BAUD, "
                      "file:PATH, usb:VID:PID (hex) or dummy")
-
-
-def window_size(spec: str) -> tuple[int, int]:
-    try:
-        w, h = (int(v) for v in spec.lower().split("x"))
-    except ValueError:
-        raise UsageError(f"--windowed wants WIDTHxHEIGHT like 800x480, not {spec!r}") from None
-    if w < 100 or h < 100:
-        raise UsageError(f"window {spec} is too small")
-    return w, h
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -98,8 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     size = window_size(args.windowed) if args.windowed else None
     from kiosk.printer import open_printer
     open_printer(printer)          # a bad printer setting stops us here, before the window
-    from kiosk.screens.touchscreen import KioskApp, configure_window
-    configure_window(size)
+    from kiosk.screens.touchscreen import MAX_FPS, KioskApp
+    configure_window(size, max_fps=MAX_FPS, touchscreen=True)
     shot = args.screenshots / f"{kiosk.id}.png" if args.screenshots else None
     KioskApp(site=site, kiosk=kiosk, host=args.host, port=args.port, printer=printer,
              state_dir=args.state_dir, language=args.language, screenshot=shot,

@@ -26,7 +26,6 @@ os.environ.setdefault("KIVY_NO_ARGS", "1")
 
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
-from kivy.config import Config  # noqa: E402
 from kivy.factory import Factory  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
 from kivy.properties import (BooleanProperty, DictProperty, ListProperty,  # noqa: E402
@@ -489,21 +488,3 @@ def open_outbox(state_dir: Path, device: str) -> Outbox:
         raise StorageError(f"cannot create the kiosk state directory {state_dir}: "
                            f"{e.strerror}") from e
     return Outbox(state_dir / f"{device}-outbox.sqlite")
-
-
-def configure_window(size: tuple[int, int] | None) -> None:
-    """Kivy reads these when the window opens: set them before App.run()."""
-    Config.set("graphics", "maxfps", str(MAX_FPS))
-    Config.set("kivy", "exit_on_escape", "0")
-    # A touchscreen shows no virtual keyboard and no red multitouch dots on long presses.
-    Config.set("input", "mouse", "mouse,disable_multitouch")
-    if size:
-        w, h = size
-        Config.set("graphics", "fullscreen", "0")
-        Config.set("graphics", "width", str(w))
-        Config.set("graphics", "height", str(h))
-        Config.set("graphics", "resizable", "0")
-    else:
-        # On a Pi without X, SDL2 opens the screen through KMS/DRM (FIELD-NOTES, Kivy).
-        Config.set("graphics", "fullscreen", "auto")
-        Config.set("graphics", "show_cursor", "0")
