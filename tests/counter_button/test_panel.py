@@ -38,20 +38,6 @@ def hub(client_for):
     stand_in.stop()
 
 
-@pytest.fixture(scope="module")
-def xdisplay():
-    read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x720x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
-
-
 class BoxProcess:
     """One ``antrean counter --virtual`` process; its stdout lines, waited on."""
 

@@ -44,21 +44,6 @@ def wait_for(check, timeout: float, what: str):
 
 
 @pytest.fixture(scope="module")
-def xdisplay():
-    """A private X server on a free display number (Xvfb picks it: -displayfd)."""
-    read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1920x1920x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
-
-
-@pytest.fixture(scope="module")
 def site():
     return load_site(SITE_FILE)
 

@@ -9,9 +9,7 @@ the latest ``state.hall`` and every presence message.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -161,19 +159,3 @@ def open_hall(site, tmp_path):
         if hall is not None:
             hall.close()
         broker.stop()
-
-
-@pytest.fixture(scope="module")
-def xdisplay():
-    """A private X server (Xvfb picks a free display number: -displayfd). Clients in a
-    network namespace reach it through its socket file in /tmp/.X11-unix."""
-    read, write = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1280x800x24",
-                             "-nolisten", "tcp"], pass_fds=(write,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as f:
-        number = f.readline().strip()
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 import os
 import queue
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -19,6 +18,8 @@ from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as paho
 import pytest
+
+from tests.fixtures.xvfb import virtual_screen
 from paho.mqtt.enums import CallbackAPIVersion
 
 from antrean.broker import run_broker
@@ -34,22 +35,8 @@ SHOTS = Path("/tmp/antrean-shots")
 
 @pytest.fixture(scope="session")
 def xvfb():
-    """A virtual screen on a display number Xvfb picks itself (no clash with others)."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt install xvfb)")
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1920x1920x24",
-                             "-nolisten", "tcp"], pass_fds=(w,),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    with os.fdopen(r) as f:
-        number = f.readline().strip()     # written once the server accepts clients
-    if not number:
-        proc.kill()
-        pytest.fail("Xvfb did not start")
-    yield f":{number}"
-    proc.terminate()
-    proc.wait(10)
+    with virtual_screen() as display:
+        yield display
 
 
 def write_site(tmp_path: Path, *, holiday_today: bool = False, lease_size: int = 10) -> Path:
