@@ -85,11 +85,9 @@ def test_handing_files_to_a_missing_user_is_a_usage_error(tmp_path, hall_site):
         write_broker_config(hall_site, tmp_path, user="no-such-user-antrean")
 
 
-def test_broker_starts_fast_on_a_free_port(tmp_path, hall_site):
-    started = time.monotonic()
-    proc = run_broker(hall_site, tmp_path)
+def test_broker_starts_on_a_free_port_and_stops_on_sigterm(tmp_path, hall_site):
+    proc = run_broker(hall_site, tmp_path)      # how fast: bench, not here
     try:
-        assert time.monotonic() - started < 1.0
         with socket.create_connection((proc.host, proc.port), timeout=2):
             pass
         assert any("running" in line for line in proc.log)
@@ -97,7 +95,8 @@ def test_broker_starts_fast_on_a_free_port(tmp_path, hall_site):
         stopping = time.monotonic()
         proc.stop()
     assert not proc.running
-    assert time.monotonic() - stopping < 2.0, "\n".join(proc.log)
+    # Well under stop()'s 5 s fallback to SIGKILL: the broker obeyed SIGTERM.
+    assert time.monotonic() - stopping < 4.0, "\n".join(proc.log)
 
 
 def test_port_in_use_is_a_broker_error_with_the_log(tmp_path, hall_site):
