@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from antrean.errors import ConfigError
+from antrean.texts import Texts
 
 LANGUAGES = ("id", "en")
 
@@ -52,18 +52,11 @@ MONTHS = {
 }
 
 
-class Strings:
+class Strings(Texts):
     """The texts of one language: ``Strings("id").get("counter", counter=3)``."""
 
     def __init__(self, language: str = "id"):
-        if language not in LANGUAGES:
-            raise ConfigError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})",
-                              key="language")
-        self.language = language
-        self._text = TEXT[language]
-
-    def get(self, key: str, **fields: object) -> str:
-        return self._text[key].format(**fields)
+        super().__init__(TEXT, language)
 
     def time(self, moment: dt.datetime) -> str:
         """24-hour clock, as both languages write it in Indonesia: "09:05"."""

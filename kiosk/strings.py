@@ -6,7 +6,7 @@ the touchscreen.
 """
 from __future__ import annotations
 
-from antrean.errors import ConfigError
+from antrean.texts import Texts
 
 LANGUAGES = ("id", "en")
 
@@ -128,18 +128,11 @@ PRINTER_PROBLEMS = ("no_paper", "cover_open", "offline")
 CLOSED_CODES = ("service_closed", "holiday", "on_break", "quota_exhausted")
 
 
-class Strings:
+class Strings(Texts):
     """The texts of one language: ``Strings("id").get("waiting", n=3)``."""
 
     def __init__(self, language: str = "id"):
-        if language not in LANGUAGES:
-            raise ConfigError(f"unknown language {language!r} (one of {', '.join(LANGUAGES)})",
-                              key="language")
-        self.language = language
-        self.table = TEXT[language]
-
-    def get(self, key: str, **values) -> str:
-        return self.table[key].format(**values) if values else self.table[key]
+        super().__init__(TEXT, language)
 
     def waiting(self, n: int | None) -> str:
         if n is None:

@@ -22,6 +22,7 @@ from antrean.broker import run_broker
 from antrean.config import load_site
 from antrean.mqtt import HallClient
 from antrean.protocol import encode
+from tests.fixtures.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
@@ -29,18 +30,6 @@ STALE = "Data tidak terbaru \u2014 menghubungkan kembali..."
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("mosquitto") is None,
                                 reason="needs Xvfb and mosquitto (scripts/install-system-deps)")
-
-
-def wait_for(check, timeout: float, what: str):
-    """Poll ``check`` until it returns something true; fail naming ``what``."""
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        pause.wait(0.1)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +126,7 @@ class App:
             return None
 
     def wait_shown(self, what: str, check, timeout: float = 30):
-        return wait_for(lambda: (s := self.shown()) is not None and check(s) and s, timeout, what)
+        return wait_until(lambda: (s := self.shown()) is not None and check(s) and s, timeout, what)
 
     def keep(self, name: str):
         keep_dir = os.environ.get("ANTREAN_SHOTS_DIR")
@@ -186,7 +175,7 @@ def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_
         assert png_size(app.shot) == (1920, 1080)
         app.keep("hall-1920x1080.png")
         if voice != "null":     # only the new call is spoken, not the old retained ones
-            spoken = wait_for(lambda: sorted(p.name for p in calls.glob("*.wav")), 30, "a wav")
+            spoken = wait_until(lambda: sorted(p.name for p in calls.glob("*.wav")), 30, "a wav")
             assert spoken == ["0001-call41-A-011-loket2.wav"]
         # When the heartbeat stops, the banner says so; when it returns, the banner goes.
         hub.beating.clear()

@@ -28,18 +28,6 @@ SITE_FILE = ROOT / "examples" / "mini-hall.toml"
 CONNECT_S = 10
 
 
-def wait_until(check, timeout: float, what: str, step: float = 0.05):
-    """Poll ``check`` until it returns something true (an Event wait, not a sleep)."""
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        pause.wait(step)
-    pytest.fail(f"timed out after {timeout} s waiting for {what}")
-
-
 class Watch:
     """``ops-watch``: the newest ``state.hall`` and every presence message, with arrival
     times (monotonic)."""

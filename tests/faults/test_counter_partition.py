@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from tests.faults.conftest import SITE_FILE, wait_until
+from tests.faults.conftest import SITE_FILE
+from tests.fixtures.waiting import wait_until
 
 NEXT_1, NEXT_3 = 17, 16         # mini-hall.toml: box-1's NEXT pins of counters 1 and 3
 RESOLVED = ("on", "fast", "refused", "off")

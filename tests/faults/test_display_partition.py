@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from display.strings import TEXT
-from tests.faults.conftest import SITE_FILE, wait_until
+from tests.faults.conftest import SITE_FILE
+from tests.fixtures.waiting import wait_until
 
 STALE = TEXT["id"]["stale"]
 CUT_S = 30              # how long the display is cut off
