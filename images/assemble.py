@@ -65,7 +65,9 @@ def make_fat(path: Path, part: Partition, source: Path) -> None:
 
 def make_ext4(path: Path, part: Partition, source: Path, options: str = "") -> None:
     path.unlink(missing_ok=True)
-    argv = ["mkfs.ext4", "-q", "-F", "-L", part.label, "-d", str(source), "-E", "root_owner=0:0"]
+    # 4 KiB blocks even when small: the data partition grows to the card's size later.
+    argv = ["mkfs.ext4", "-q", "-F", "-b", "4096", "-L", part.label, "-d", str(source),
+            "-E", "root_owner=0:0"]
     if options:
         argv += ["-E", options]
     _run([*argv, str(path), str(part.size // 1024) + "k"])

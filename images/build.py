@@ -104,13 +104,19 @@ def forget_identity(root: Path) -> None:
         junk.unlink()
     for d in ("var/lib/antrean", "var/log/journal", "data", "media/root-ro", "media/root-rw"):
         (root / d).mkdir(parents=True, exist_ok=True)
+    # What systemd-update-done would write at first boot; without it ldconfig and friends
+    # (ConditionNeedsUpdate=) would run at every boot, the root being read-only.
+    stamp = (root / "usr").stat().st_mtime_ns
+    for d in ("etc", "var"):
+        (root / d / ".updated").write_text(f"TIMESTAMP_NSEC={stamp}\n")
+        os.utime(root / d / ".updated", ns=(stamp, stamp))
 
 
 def customize(root: Path, cfg: BuildConfig, log) -> None:
     copy_overlay(root)
     install_units(root)
     with chroot_mounts(root):          # compileall's worker processes need /dev/shm
-        payload.install_payload(root, cfg, log)
+        payload.install_payload(root, cfg, base.cache_key(cfg), log)
     forget_identity(root)
 
 

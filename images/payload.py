@@ -10,6 +10,8 @@ pinned sdist is cross-compiled (swig + aarch64-linux-gnu-gcc against the target'
 from __future__ import annotations
 
 import glob
+import hashlib
+import os
 import shutil
 import subprocess
 import sys
@@ -68,16 +70,16 @@ def project_wheel(workdir: Path) -> Path:
     return next(out.glob("antrean-*.whl"))
 
 
-def install_wheels(root: Path, cfg: BuildConfig, wheel: Path) -> None:
-    """The pinned requirements plus our wheel, for the target, no dependency resolution left
-    to chance (``--no-deps``: the requirements file lists every package)."""
+def install_wheels(root: Path, cfg: BuildConfig, wheel: Path | None) -> None:
+    """The pinned requirements (``wheel`` None) or our wheel, for the target, no dependency
+    resolution left to chance (``--no-deps``: the requirements file lists every package)."""
     pyver = cfg["PYTHON_VERSION"]
     target = site_packages(root, cfg)
     platforms = [f"--platform={p}" for p in cfg.words("PIP_PLATFORMS")]
     _run([sys.executable, "-m", "pip", "install", "--quiet", "--no-compile", "--no-deps",
           "--only-binary=:all:", *platforms, f"--python-version={pyver}",
           "--implementation=cp", "--upgrade", "--target", str(target),
-          "-r", str(cfg.path("REQUIREMENTS")), str(wheel)])
+          *(["-r", str(cfg.path("REQUIREMENTS"))] if wheel is None else [str(wheel)])])
     shutil.rmtree(target / "bin", ignore_errors=True)   # scripts with the host's shebang
 
 
@@ -87,14 +89,15 @@ def build_lgpio(root: Path, cfg: BuildConfig, workdir: Path) -> None:
     shutil.rmtree(src, ignore_errors=True)
     src.mkdir(parents=True)
     _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
-          "--no-build-isolation", "-d", str(src), cfg["LGPIO"]])
+          "-d", str(src), cfg["LGPIO"]])
     with tarfile.open(next(src.glob("lgpio-*.tar.gz"))) as tar:
         tar.extractall(src, filter="data")
     tree = next(p for p in src.iterdir() if p.is_dir())
     _run(["swig", "-python", "-Isrc", "lgpio.i"], cwd=tree)
     pyver = cfg["PYTHON_VERSION"]
-    includes = [f"-I{root}/usr/include/python{pyver}",
-                f"-I{root}/usr/include/aarch64-linux-gnu/python{pyver}"]
+    # pyconfig.h includes <aarch64-linux-gnu/python3.X/pyconfig.h>: the target's /usr/include
+    # is searched, but after the cross compiler's own libc headers.
+    includes = [f"-I{root}/usr/include/python{pyver}", f"-idirafter{root}/usr/include"]
     sources = sorted(glob.glob(str(tree / "src/lg*.c"))) + [str(tree / "src/rgpiod.c"),
                                                              str(tree / "lgpio_wrap.c")]
     out = site_packages(root, cfg) / f"_lgpio.cpython-{pyver.replace('.', '')}-aarch64-linux-gnu.so"
@@ -103,19 +106,48 @@ def build_lgpio(root: Path, cfg: BuildConfig, workdir: Path) -> None:
     shutil.copy(tree / "lgpio.py", site_packages(root, cfg) / "lgpio.py")
 
 
-def compile_bytecode(root: Path, cfg: BuildConfig) -> None:
+def compile_bytecode(root: Path, cfg: BuildConfig, folders: list[str]) -> None:
     """.pyc files made by the target's Python (under qemu-user): the root is read-only on
     the device, so anything not compiled here would be compiled again at every start."""
     _run(["chroot", str(root), f"/usr/bin/python{cfg['PYTHON_VERSION']}", "-m", "compileall",
-          "-q", "-j", "0", f"/{PREFIX}/lib"], timeout=900)
+          "-q", "-j", "0", *folders], timeout=900)
 
 
-def install_payload(root: Path, cfg: BuildConfig, log=print) -> None:
+def dependencies_key(cfg: BuildConfig, base_key: str) -> str:
+    """Everything the compiled dependency tree depends on (not our own code)."""
+    digest = hashlib.sha256(cfg.path("REQUIREMENTS").read_bytes())
+    for key in ("LGPIO", "PIP_PLATFORMS", "PYTHON_VERSION"):
+        digest.update(f"{key}={cfg[key]}".encode())
+    digest.update(base_key.encode())
+    return digest.hexdigest()[:16]
+
+
+def install_dependencies(root: Path, cfg: BuildConfig, base_key: str, work: Path, log) -> None:
+    """The pinned dependencies, compiled, from the cache (or made once and cached): byte-
+    compiling Kivy & co. under qemu-user takes ~100 s, our own code a few seconds."""
+    site = site_packages(root, cfg)
+    cache = cfg.path("CACHE") / f"python-{dependencies_key(cfg, base_key)}.tar.zst"
+    if cache.is_file():
+        _run(["tar", "--zstd", "-xpf", str(cache), "-C", str(site)])
+        log(f"payload: dependencies from {cache}")
+        return
+    install_wheels(root, cfg, None)
+    build_lgpio(root, cfg, work)
+    compile_bytecode(root, cfg, [f"/{site.relative_to(root)}"])
+    partial = cache.with_name(cache.name + ".partial")
+    _run(["tar", "--zstd", "-cpf", str(partial), "-C", str(site), "."])
+    os.replace(partial, cache)
+    log(f"payload: dependencies installed, compiled and cached in {cache}")
+
+
+def install_payload(root: Path, cfg: BuildConfig, base_key: str, log=print) -> None:
+    site = site_packages(root, cfg)
     with tempfile.TemporaryDirectory(prefix="antrean-payload-") as tmp:
         work = Path(tmp)
         make_venv(root, cfg)
+        install_dependencies(root, cfg, base_key, work, log)
         install_wheels(root, cfg, project_wheel(work))
-        build_lgpio(root, cfg, work)
-    log("payload: wheels and lgpio installed in /opt/antrean")
-    compile_bytecode(root, cfg)
-    log("payload: byte-compiled")
+    info = next(site.glob("antrean-*.dist-info"))
+    ours = (info / "top_level.txt").read_text().split()
+    compile_bytecode(root, cfg, [f"/{site.relative_to(root)}/{name}" for name in ours])
+    log(f"payload: antrean ({', '.join(ours)}) installed and compiled in /{PREFIX}")

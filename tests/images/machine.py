@@ -81,7 +81,7 @@ class Machine:
                      "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
                      "-drive", f"if=none,file={image},format=raw,id=sd,cache=writeback",
                      "-device", "virtio-blk-pci,drive=sd",
-                     "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0",
+                     "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=",
                      "-serial", "stdio", "-monitor", f"unix:{self.monitor},server,nowait"]
         self.lines: list[tuple[float, str]] = []
         self.cond = threading.Condition()

@@ -6,7 +6,7 @@ from images import build, config
 
 def fake_root(tmp_path: Path) -> Path:
     root = tmp_path / "root"
-    for d in ("boot/firmware", "etc/ssh", "var/lib/dbus", "var/cache/apt", "var/lib/apt/lists"):
+    for d in ("boot/firmware", "etc/ssh", "usr", "var/lib/dbus", "var/cache/apt", "var/lib/apt/lists"):
         (root / d).mkdir(parents=True)
     (root / "boot/vmlinuz-6.12.1-arm64").write_bytes(b"kernel")
     (root / "boot/initrd.img-6.12.1-arm64").write_bytes(b"initrd")
@@ -68,3 +68,13 @@ def test_compress_refuses_unknown_methods(tmp_path):
     with pytest.raises(AntreanError, match="xz, zstd or none"):
         build.compress(tmp_path / "x.img", "gzip")
     assert build.compress(tmp_path / "x.img", "none") == tmp_path / "x.img"
+
+
+def test_update_stamps_keep_needs_update_units_from_running_at_every_boot(tmp_path):
+    root = fake_root(tmp_path)
+    build.forget_identity(root)
+    usr = (root / "usr").stat().st_mtime_ns
+    for d in ("etc", "var"):
+        stamp = root / d / ".updated"
+        assert stamp.stat().st_mtime_ns == usr
+        assert stamp.read_text() == f"TIMESTAMP_NSEC={usr}\n"
