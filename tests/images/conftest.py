@@ -36,3 +36,12 @@ def built_image(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def kernel(built_image, tmp_path_factory) -> tuple[Path, Path]:
     return machine.extract_kernel(built_image, tmp_path_factory.mktemp("kernel"))
+
+
+@pytest.fixture
+def fresh_image(built_image, tmp_path):
+    """A sparse copy of the built image, as flashed; removed afterwards (2 GB each), the
+    console log stays in tmp_path."""
+    copy = machine.copy_image(built_image, tmp_path / "sd.img")
+    yield copy
+    copy.unlink(missing_ok=True)

@@ -41,8 +41,9 @@ def debugfs(image: Path, number: int, request: str) -> str:
 
 
 def mtype(image: Path, name: str) -> str:
+    """A file of the FAT partition, line ends kept (no universal newlines)."""
     return subprocess.run(["mtype", "-i", fat(image), f"::{name}"], capture_output=True,
-                          text=True, check=True).stdout
+                          check=True).stdout.decode("utf-8-sig")
 
 
 def mcopy_in(image: Path, data: bytes, name: str, tmp: Path) -> None:

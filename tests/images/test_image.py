@@ -78,8 +78,8 @@ def test_manifest_and_compressed_image(built_image):
     assert 0 < packed.stat().st_size < 700 * 2**20
 
 
-def test_hub_first_boot_provisions_and_starts(built_image, kernel, tmp_path):
-    image = machine.copy_image(built_image, tmp_path / "hub.img")
+def test_hub_first_boot_provisions_and_starts(fresh_image, kernel, tmp_path):
+    image = fresh_image
     machine.mcopy_in(image, HALL.read_bytes(), "antrean/hall.toml", tmp_path)
     machine.mcopy_in(image, hub_device_file(), "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path).start()
@@ -102,8 +102,8 @@ def test_hub_first_boot_provisions_and_starts(built_image, kernel, tmp_path):
     assert len(machine.debugfs(image, 2, "cat /etc/machine-id").strip()) == 32
 
 
-def test_broken_device_file_is_reported_and_does_not_loop(built_image, kernel, tmp_path):
-    image = machine.copy_image(built_image, tmp_path / "broken.img")
+def test_broken_device_file_is_reported_and_does_not_loop(fresh_image, kernel, tmp_path):
+    image = fresh_image
     machine.mcopy_in(image, b"ROLE=toaster\r\nSITE=x\r\n", "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path).start()
     try:
@@ -123,7 +123,6 @@ def test_broken_device_file_is_reported_and_does_not_loop(built_image, kernel, t
 CUT_WRITER = """#!/bin/sh
 # Power-cut test: commit rows to a WAL SQLite database on the data partition, forever.
 exec python3 - <<'PY'
-import re
 import sqlite3
 db = sqlite3.connect("/var/lib/antrean/cut.db", isolation_level=None)
 db.execute("PRAGMA journal_mode=WAL")
@@ -140,7 +139,6 @@ PY
 """
 CUT_CHECK = """#!/bin/sh
 exec python3 - <<'PY'
-import re
 import sqlite3
 db = sqlite3.connect("/var/lib/antrean/cut.db")
 print("check:", db.execute("PRAGMA integrity_check").fetchone()[0],
@@ -149,8 +147,8 @@ PY
 """
 
 
-def test_power_cut_during_writes_keeps_data(built_image, kernel, tmp_path):
-    image = machine.copy_image(built_image, tmp_path / "cut.img")
+def test_power_cut_during_writes_keeps_data(fresh_image, kernel, tmp_path):
+    image = fresh_image
     machine.mcopy_in(image, CUT_WRITER.encode(), "cut.sh", tmp_path)
     machine.mcopy_in(image, CUT_CHECK.encode(), "check.sh", tmp_path)
     base = machine.qemu_cmdline(image)
