@@ -23,6 +23,7 @@ from antrean.mqtt import HallClient
 from antrean.sdnotify import Watchdog
 
 from . import box as gpio, keypad as kp
+from .console import Console
 from .controller import REPLY_TIMEOUT_S, Controller
 from .core import ButtonCore
 from .finger import parse_line, stroke
@@ -123,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     windowed = args.virtual and not args.console and bool(os.environ.get("DISPLAY"))
     watchdog = Watchdog()
     signal.signal(signal.SIGTERM, _terminate)
-    say = (lambda c, p: print(text(args.lang, "console.led", counter=c,
-                                   text=text(args.lang, f"led.{p.value}")), flush=True))
+    console = Console()
+    say = (lambda c, p: console.say(text(args.lang, "console.led", counter=c,
+                                         text=text(args.lang, f"led.{p.value}"))))
     box = CounterBox(site, args.device, host=args.host, port=args.port, pin_factory=factory,
                      virtual=args.virtual, hold_time=args.hold_time,
                      bounce_time=args.bounce_time or None,
@@ -136,9 +138,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if windowed:
             from .panel import run_panel      # Kivy only for the window
-            run_panel(box, factory, args.lang, args.screenshot, sys.stdin)
+            run_panel(box, factory, args.lang, args.screenshot, sys.stdin, console)
         elif args.virtual:
-            run_console(box, factory, args.lang, sys.stdin)
+            run_console(box, factory, args.lang, sys.stdin, console)
         else:
             threading.Event().wait()          # the loop and the pins work on their threads
     except KeyboardInterrupt:
@@ -148,21 +150,21 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_console(box: CounterBox, factory, lang: str, lines) -> None:
+def run_console(box: CounterBox, factory, lang: str, lines, console: Console) -> None:
     """Headless ``--virtual``: each stdin line presses mock buttons, e.g. ``1n``."""
-    print(text(lang, "console.help"), flush=True)
+    console.say(text(lang, "console.help"))
     selected = box.counters[0]
     wiring = {p.counter: p for p in box.wiring}
     for line in lines:
         parsed = parse_line(line, box.counters, selected)
         if parsed is None:
-            print(text(lang, "console.bad", line=line.strip()), flush=True)
+            console.say(text(lang, "console.bad", line=line.strip()))
             continue
         selected, kinds = parsed
         for kind in kinds:
             press = stroke(wiring[selected], kind, box.hold_time)
             if press is None:
-                print(text(lang, "console.bad", line=line.strip()), flush=True)
+                console.say(text(lang, "console.bad", line=line.strip()))
                 continue
             pin = factory.pin(press.pin)
             pin.drive_low()
@@ -170,7 +172,7 @@ def run_console(box: CounterBox, factory, lang: str, lines) -> None:
             threading.Event().wait(press.hold_s)
             pin.drive_high()
     # stdin closed (Ctrl-D, or none given): the box goes on until Ctrl-C or SIGTERM.
-    print(text(lang, "console.eof"), flush=True)
+    console.say(text(lang, "console.eof"))
     threading.Event().wait()
 
 

@@ -28,6 +28,7 @@ from kivy.properties import (BooleanProperty, DictProperty, NumericProperty,  # 
                              StringProperty)
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 
+from .console import Console  # noqa: E402
 from .finger import KEYS, counter_for, stroke  # noqa: E402
 from .strings import text  # noqa: E402
 
@@ -57,9 +58,10 @@ class PanelApp(App):
     """Kivy auto-loads panel.kv (the name of this class minus "App")."""
 
     def __init__(self, box, factory, lang: str = "id", screenshot: Path | None = None,
-                 lines=None, **kw):
+                 lines=None, console: Console | None = None, **kw):
         super().__init__(**kw)
         self.box, self.factory, self.lang = box, factory, lang
+        self.console = console or Console()
         self.screenshot, self.lines = screenshot, lines
         self.title = text(lang, "title") + f" - {box.config.id}"
         self.selected = box.counters[0]
@@ -166,10 +168,10 @@ class PanelApp(App):
         shown = {"title": self.root.title, "selected": self.selected,
                  "lit": {str(c): row.lit for c, row in self.rows.items()}}
         self.screenshot.with_suffix(".json").write_text(json.dumps(shown))
-        print("panel " + json.dumps(shown), flush=True)
+        self.console.say("panel " + json.dumps(shown))
 
 
 def run_panel(box, factory, lang: str = "id", screenshot: Path | None = None,
-              lines=None) -> None:
-    PanelApp(box, factory, lang, screenshot, lines).run()
+              lines=None, console: Console | None = None) -> None:
+    PanelApp(box, factory, lang, screenshot, lines, console).run()
 
