@@ -394,3 +394,16 @@ class _SiteReader(FieldReader):
             if did is not None:
                 out[did] = ButtonBox(did, password, served, pins)
         return out
+
+
+def device_of(site: Site, kind: str, device_id: str, path=None):
+    """The kiosk, display or button box ``device_id`` of ``site``, or a ConfigError that
+    names the ones the file does have. ``kind``: "kiosk", "display" or "button box"."""
+    table = {"kiosk": site.kiosks, "display": site.displays,
+             "button box": site.button_boxes}[kind]
+    device = table.get(device_id)
+    if device is None:
+        plural = "boxes" if kind == "button box" else f"{kind}s"
+        raise ConfigError(f"no {kind} {device_id!r} ({plural}: {', '.join(table) or 'none'})",
+                          path=str(path or site.source) or None)
+    return device

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
-from antrean.errors import ConfigError, UsageError
+from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.sdnotify import Watchdog
 
@@ -41,10 +41,8 @@ class CounterBox:
                  bounce_time: float | None = gpio.BOUNCE_TIME_S,
                  debounce_s: float = kp.DEBOUNCE_S, reply_timeout_s: float = REPLY_TIMEOUT_S,
                  on_led=None, on_tick=None):
-        config = site.button_boxes.get(device)
-        if config is None:
-            raise ConfigError(f"no button box {device!r} (boxes: "
-                              f"{', '.join(site.button_boxes) or 'none'})", site.source)
+        from antrean.config import device_of
+        config = device_of(site, "button box", device)
         self.config, self.hold_time = config, hold_time
         self.wiring = pins_of(config, source=site.source, virtual=virtual)
         self.core = ButtonCore([p.counter for p in self.wiring])

@@ -36,7 +36,7 @@ from kivy.uix.stencilview import StencilView  # noqa: E402
 from antrean.clock import HubClock  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import configure_window, window_size  # noqa: E402
-from antrean.errors import AntreanError, ConfigError  # noqa: E402
+from antrean.errors import AntreanError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 
 from display.memory import AnnounceMemory, default_path  # noqa: E402
@@ -388,12 +388,9 @@ def open_voice(display, audio: str | None, max_age_s: float, clock: HubClock):
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    from antrean.config import load_site     # the TOML loader; only the app needs it
+    from antrean.config import device_of, load_site   # the TOML loader; only the app needs it
     site = load_site(args.config)
-    display = site.displays.get(args.device)
-    if display is None:
-        raise ConfigError(f"no display {args.device!r} (displays: "
-                          f"{', '.join(site.displays) or 'none'})", path=args.config)
+    display = device_of(site, "display", args.device, args.config)
     settings = DisplaySettings.of(site, display, max_age_s=args.max_age,
                                   stale_after_s=args.stale_after)
     configure_window(window_size(args.windowed) if args.windowed else None, max_fps=MAX_FPS)

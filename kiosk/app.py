@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from antrean.errors import ConfigError, UsageError
+from antrean.errors import UsageError
 from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
 
@@ -79,12 +79,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
-    from antrean.config import load_site     # the TOML loader; only the app needs it
+    from antrean.config import device_of, load_site   # the TOML loader; only the app needs it
     site = load_site(args.config)
-    kiosk = site.kiosks.get(args.device)
-    if kiosk is None:
-        raise ConfigError(f"no kiosk {args.device!r} (kiosks: "
-                          f"{', '.join(site.kiosks) or 'none'})", path=args.config)
+    kiosk = device_of(site, "kiosk", args.device, args.config)
     printer = printer_config(args.printer, kiosk.printer)
     size = window_size(args.windowed) if args.windowed else None
     from kiosk.printer import open_printer

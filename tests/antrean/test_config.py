@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from antrean import config
-from antrean.config import check_site, load_site
+from antrean.config import check_site, device_of, load_site
 from antrean.errors import ConfigError
 from antrean.site import WEEKDAYS
 
@@ -396,3 +396,11 @@ def test_every_key_is_documented_in_its_table(table):
     section = doc_section(table)
     missing = [k for k in config.KEYS[table] if f"| `{k}` |" not in section]
     assert missing == [], f"docs/config.md does not describe {table or 'top-level'} keys {missing}"
+
+
+def test_device_of_names_the_devices_the_file_has():
+    site = load_site(EXAMPLES / "mini-hall.toml")
+    assert device_of(site, "kiosk", "kiosk-1").id == "kiosk-1"
+    with pytest.raises(ConfigError) as e:
+        device_of(site, "button box", "box-9", "hall.toml")
+    assert str(e.value) == "hall.toml: no button box 'box-9' (boxes: box-1)"
