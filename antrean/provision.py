@@ -14,6 +14,11 @@ mounted image or a fake root in a test. Rules:
 - The Wi-Fi password is scrubbed from the FAT file once it is stored in the keyfile.
 - Units are enabled by creating ``multi-user.target.wants/`` symlinks: no systemctl, so it
   works on an image or fake root.
+- ``--live`` (the image's first boot): the plan also goes to the running root (``/``, a RAM
+  overlay over the card's root given as ``--root``), the hostname is set and the role's units
+  are started now, so no reboot is needed. Only a change that takes effect at boot (the
+  kernel command line, i.e. the Wi-Fi country; a role's units removed) asks for a reboot,
+  with exit code 10 (EXIT_REBOOT).
 
 Wi-Fi regulatory domain: Debian bookworm dropped crda (``/etc/default/crda`` is read by
 nothing); the kernel's cfg80211 takes ``ieee80211_regdom`` as a module option. We write
@@ -54,6 +59,7 @@ ROLE_UNITS = {
     "counter": ("antrean-counter.service",),
 }
 COMMON_UNITS = ("antrean-provision.service", "antrean-provision.path")
+EXIT_REBOOT = 10    # --live: applied, but it only takes effect after a reboot
 USER = "antrean"
 MANAGED = "# Managed by antrean provision: edit the device file (antrean.txt), not this file."
 WIFI_NAMESPACE = uuid.UUID("5b0d3e8c-3c55-4c2e-9f54-5a1e2f7c9a10")
@@ -90,13 +96,18 @@ class Result:
     changed: list[str] = field(default_factory=list)   # root-relative paths touched
     summary: list[str] = field(default_factory=list)
     problems: list[ConfigError] = field(default_factory=list)
+    role: str = ""
+    reboot_reason: str = ""    # why a change only takes effect at the next boot
 
 
 def provision(device_file: str | os.PathLike = BOOT_DEVICE_FILE, root: str | os.PathLike = "/",
-              force: bool = False, now: dt.datetime | None = None) -> Result:
-    """Apply ``device_file`` to ``root``; see the module docstring. Never raises ConfigError:
-    problems are returned (exit code 3) and written to the status file."""
+              force: bool = False, now: dt.datetime | None = None,
+              also: str | os.PathLike | None = None) -> Result:
+    """Apply ``device_file`` to ``root`` and, when given, to ``also``: a second view of the
+    same system (the running overlay over the card's root). See the module docstring. Never
+    raises ConfigError: problems are returned (exit code 3) and written to the status file."""
     device_path, root = Path(device_file), Path(root)
+    roots = [root] + ([Path(also)] if also is not None and Path(also) != root else [])
     now = now or dt.datetime.now(dt.timezone.utc)
     try:
         data = device_path.read_bytes()
@@ -112,12 +123,36 @@ def provision(device_file: str | os.PathLike = BOOT_DEVICE_FILE, root: str | os.
         return _fail(device_path, problems, now)
     plan = build_plan(device, root)
     changed = apply_plan(plan, root)
-    if "etc/hostname" in changed and root.resolve() == Path("/"):
+    for other in roots[1:]:
+        apply_plan(plan, other)
+    if "etc/hostname" in changed and any(r.resolve() == Path("/") for r in roots):
         _set_live_hostname(device.hostname)
     data = _scrub_wifi_password(device_path, data, device)
-    _write(root / HASH_FILE, (_sha256(data) + "\n").encode(), 0o644)
+    for r in roots:
+        _write(r / HASH_FILE, (_sha256(data) + "\n").encode(), 0o644)
     _write_status(device_path, now, [TEXT["ok"], "", TEXT["applied"], *plan.summary])
-    return Result(0, changed=changed, summary=plan.summary)
+    return Result(0, changed=changed, summary=plan.summary, role=device.role,
+                  reboot_reason=_reboot_reason(changed, root))
+
+
+def _reboot_reason(changed: list[str], root: Path) -> str:
+    """Why ``changed`` cannot all take effect on the running system, or ''."""
+    if "boot/firmware/cmdline.txt" in changed:
+        return "kernel command line (Wi-Fi country)"
+    role_units = {u for units in ROLE_UNITS.values() for u in units}
+    stopped = [Path(rel).name for rel in changed if rel.startswith(WANTS)
+               and Path(rel).name in role_units and not (root / rel).is_symlink()]
+    if stopped:
+        return f"role changed ({', '.join(stopped)} no longer enabled)"
+    return ""
+
+
+def _start_units(role: str) -> None:
+    """Start the role's units on the running system, without waiting: this runs inside
+    antrean-provision.service, which they are ordered after."""
+    units = [*ROLE_UNITS[role], "antrean-provision.path"]
+    print(f"antrean provision: starting {' '.join(units)}")
+    subprocess.run(["systemctl", "--no-block", "start", *units], check=False)
 
 
 def _set_live_hostname(name: str) -> None:
@@ -452,8 +487,13 @@ def main_provision(argv: list[str] | None = None) -> int:
                         help="apply even when the file is unchanged since the last run")
     parser.add_argument("--reboot-if-changed", action="store_true",
                         help="reboot when something changed (for edits on a running device)")
+    parser.add_argument("--live", action="store_true",
+                        help="also apply to the running system (/, when --root is the card's "
+                             "root under an overlay), set the hostname and start the role's "
+                             f"units; exit {EXIT_REBOOT} when a change needs a reboot instead")
     args = parser.parse_args(argv)
-    result = provision(args.device_file, args.root, force=args.force)
+    result = provision(args.device_file, args.root, force=args.force,
+                       also="/" if args.live else None)
     if result.problems:
         print("\n".join(str(p) for p in result.problems), file=sys.stderr)
     elif result.unchanged:
@@ -462,4 +502,9 @@ def main_provision(argv: list[str] | None = None) -> int:
         print("\n".join(result.summary))
         if args.reboot_if_changed and result.changed and args.root == "/":
             subprocess.run(["systemctl", "--no-block", "reboot"], check=False)
+        elif args.live and result.reboot_reason:
+            print(f"antrean provision: reboot needed: {result.reboot_reason}")
+            return EXIT_REBOOT
+        elif args.live and result.changed:
+            _start_units(result.role)
     return result.exit_code

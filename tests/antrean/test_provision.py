@@ -267,3 +267,30 @@ def test_missing_device_file(root):
     result = provision(root / "boot/firmware/antrean.txt", root)
     assert result.exit_code == 3
     assert "cannot read" in (root / "boot/firmware" / STATUS_NAME).read_text()
+
+
+def test_also_applies_the_same_plan_to_the_running_root(root, tmp_path):
+    """The image's first boot: the card's root and the running overlay over it get the same
+    files, so the role can start without a reboot."""
+    live = tmp_path / "live"
+    wired = KIOSK.replace("WIFI_SSID=MPP Perangkat\n", "").replace(
+        'WIFI_PASSWORD="rahasia #12 sekali"\n', "").replace("WIFI_COUNTRY=ID\n", "")
+    result = provision(device_file(root, wired), root, also=live)
+    assert result.exit_code == 0 and result.role == "kiosk"
+    assert result.reboot_reason == ""          # nothing that needs a boot to take effect
+    for rel in ("etc/antrean/device.toml", "etc/antrean/role.env", "etc/antrean/site.toml",
+                "etc/hostname", AUTHORIZED_KEYS, HASH_FILE):
+        assert (live / rel).read_bytes() == (root / rel).read_bytes(), rel
+    assert sorted(p.name for p in (live / WANTS).iterdir()) == sorted(
+        p.name for p in (root / WANTS).iterdir())
+
+
+def test_wifi_country_or_role_change_needs_a_reboot(root, tmp_path):
+    path = device_file(root, KIOSK)
+    first = provision(path, root, also=tmp_path / "live")
+    assert "Wi-Fi country" in first.reboot_reason     # the regdom is a kernel parameter
+    assert provision(path, root, force=True).reboot_reason == ""
+    path.write_text(path.read_text().replace("ROLE=kiosk", "ROLE=display").replace(
+        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace("PRINTER=", "# PRINTER="))
+    changed = provision(path, root)
+    assert changed.exit_code == 0 and "antrean-kiosk.service" in changed.reboot_reason
