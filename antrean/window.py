@@ -38,3 +38,16 @@ def configure_window(size: tuple[int, int] | None, *, max_fps: int,
         # On a Pi without X, SDL2 opens the screen through KMS/DRM (FIELD-NOTES, Kivy).
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "show_cursor", "0")
+
+
+def after_first_frame(callback) -> None:
+    """Call ``callback()`` once the window has put its first frame on the screen (Kivy's
+    ``on_flip``). ``App.on_start`` runs before that: READY=1 sent there told systemd the
+    screen was up while it still showed the boot console (seen in the qemu boot test)."""
+    from kivy.core.window import Window
+
+    def once(*_args):
+        Window.unbind(on_flip=once)
+        callback()
+
+    Window.bind(on_flip=once)

@@ -35,7 +35,7 @@ from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
-from antrean.window import configure_window, window_size  # noqa: E402
+from antrean.window import after_first_frame, configure_window, window_size  # noqa: E402
 from antrean.errors import AntreanError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 
@@ -196,7 +196,7 @@ class DisplayApp(App):
         renderer = gl_renderer()    # the window and its GL context exist now
         self.marquee_mode = marquee_mode(self._running_text_mode, renderer)
         log.info("OpenGL renderer %r: running text in %s mode", renderer, self.marquee_mode)
-        self.watchdog.ready("showing the hall")
+        after_first_frame(lambda: self.watchdog.ready("showing the hall"))
 
     def on_stop(self):
         self.client.stop()

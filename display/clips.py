@@ -184,7 +184,11 @@ def load_clip_set(language: str, cache_dir: str | os.PathLike,
 
 
 def default_cache_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """Where generated clips are cached when the configuration names no folder."""
+    """Where generated clips are cached when the configuration names no folder: the
+    service's own cache (systemd's CacheDirectory= sets $CACHE_DIRECTORY; the unit has
+    ProtectHome=, so a home folder is not writable), else the user's XDG cache."""
+    if env.get("CACHE_DIRECTORY"):
+        return Path(env["CACHE_DIRECTORY"].split(":")[0]) / "voice"
     base = env.get("XDG_CACHE_HOME") or os.path.join(env.get("HOME", "/tmp"), ".cache")
     return Path(base) / "antrean" / "voice"
 

@@ -40,6 +40,7 @@ from antrean.command import CommandChannel  # noqa: E402
 from antrean.errors import ProtocolError, StorageError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
+from antrean.window import after_first_frame  # noqa: E402
 
 from kiosk.catalog import Catalog  # noqa: E402
 from kiosk.issuer import IssueResult, Issuer  # noqa: E402
@@ -194,7 +195,7 @@ class KioskApp(App):
         return root
 
     def on_start(self):
-        self.watchdog.ready(f"kiosk {self.kiosk.id} up")
+        after_first_frame(lambda: self.watchdog.ready(f"kiosk {self.kiosk.id} up"))
         self._schedule_screenshot()
 
     def on_stop(self):

@@ -157,3 +157,12 @@ def test_trim_cuts_silence_around_a_word():
 def test_an_8_bit_gap_is_unsigned_silence():
     assert AudioFormat(8000, 1, 1).silence(0.001) == b"\x80" * 8
     assert AudioFormat(8000, 2, 2).silence(0.001) == b"\x00" * 32
+
+
+def test_cache_goes_where_systemd_says_before_the_home_folder():
+    """The unit runs with ProtectHome= and CacheDirectory=: the home folder is read-only
+    there (found by booting the image), $CACHE_DIRECTORY is the place."""
+    env = {"CACHE_DIRECTORY": "/var/cache/antrean-display", "HOME": "/home/antrean"}
+    assert str(clips.default_cache_dir(env)) == "/var/cache/antrean-display/voice"
+    env = {"HOME": "/home/antrean"}
+    assert str(clips.default_cache_dir(env)) == "/home/antrean/.cache/antrean/voice"
