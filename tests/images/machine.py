@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -73,15 +74,24 @@ def qemu_cmdline(image: Path) -> str:
 
 
 class Machine:
-    def __init__(self, image: Path, kernel: Path, initrd: Path, append: str, workdir: Path):
+    def __init__(self, image: Path, kernel: Path, initrd: Path, append: str, workdir: Path,
+                 screen: bool = False):
+        """``screen``: a virtio GPU (a KMS/DRM device for the Kivy roles) and a monitor
+        socket for screendump()."""
         self.log = workdir / "console.log"
+        self.monitor = workdir / "monitor.sock"
         self.argv = ["qemu-system-aarch64", "-M", "virt", "-cpu", "cortex-a72", "-smp", "2",
                      "-m", "1024", "-nodefaults", "-no-user-config", "-display", "none",
                      "-kernel", str(kernel), "-initrd", str(initrd), "-append", append,
                      "-drive", f"if=none,file={image},format=raw,id=sd,cache=writeback",
                      "-device", "virtio-blk-pci,drive=sd",
                      "-netdev", "user,id=net0", "-device", "virtio-net-pci,netdev=net0,romfile=",
-                     "-serial", "stdio", "-monitor", "none"]
+                     "-serial", "stdio"]
+        if screen:
+            self.argv += ["-device", "virtio-gpu-pci,xres=1280,yres=720",
+                          "-monitor", f"unix:{self.monitor},server=on,wait=off"]
+        else:
+            self.argv += ["-monitor", "none"]
         self.lines: list[tuple[float, str]] = []
         self.cond = threading.Condition()
         self.proc: subprocess.Popen | None = None
@@ -127,6 +137,33 @@ class Machine:
                                          f"(qemu {'exited' if left > 0 else 'still running'}); "
                                          f"last lines:\n{tail}")
                 self.cond.wait(min(left, 1.0))
+
+    def screendump(self, dest: Path) -> Path:
+        """The virtual screen as a PPM file (needs ``screen=True``)."""
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.connect(str(self.monitor))
+            sock.settimeout(30)
+            sock.sendall(f"screendump {dest}\n".encode())
+            reply = b""
+            # The monitor echoes the command, then prompts again once it is done.
+            while reply.count(b"(qemu)") < 2:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                reply += chunk
+        return dest
+
+    def poll(self, probe, done, timeout: float, every: float = 2.0):
+        """The first ``probe()`` result for which ``done(result)`` holds, or None after
+        ``timeout``; waits on the console between probes (a screen has no event to wait on)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            result = probe()
+            if done(result):
+                return result
+            with self.cond:
+                self.cond.wait(every)
+        return None
 
     def count(self, pattern: str) -> int:
         regex = re.compile(pattern)
