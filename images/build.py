@@ -158,7 +158,8 @@ def _ids(root: Path, name: str, group_only: bool = False) -> tuple[int, int]:
 def compress(image: Path, method: str) -> Path:
     if method == "none":
         return image
-    argv = {"xz": ["xz", "-T0", "-3", "-f", "-k"], "zstd": ["zstd", "-T0", "-10", "-f", "-q"]}
+    # xz -1: 43 s and 367 MB for the 1.9 GB image on 2 cores; -3 saved 15 MB for 60 s more.
+    argv = {"xz": ["xz", "-T0", "-1", "-f", "-k"], "zstd": ["zstd", "-T0", "-10", "-f", "-q"]}
     if method not in argv:
         raise AntreanError(f"ANTREAN_IMG_COMPRESS must be xz, zstd or none, not {method!r}")
     subprocess.run([*argv[method], str(image)], check=True)
