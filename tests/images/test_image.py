@@ -88,9 +88,10 @@ def test_hub_first_boot_provisions_and_starts(fresh_image, kernel, tmp_path):
     machine.mcopy_in(image, hub_device_file(), "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path).start()
     try:
-        vm.wait_for(r"antrean: root read-only", 120)
+        # Generous waits: under TCG one kernel module's signature check has taken 100 s.
+        vm.wait_for(r"antrean: root read-only", 240)
         # Wired: nothing that needs a boot to take effect, so the role starts in this boot.
-        i, _, _ = vm.wait_for(r"antrean: provisioned \(hub\), no reboot needed", 180)
+        i, _, _ = vm.wait_for(r"antrean: provisioned \(hub\), no reboot needed", 300)
         # The image's drop-in says so on the console once the unit is active (READY=1).
         _, seconds, _ = vm.wait_for(r"antrean: antrean-hub aktif / active", 180, after=i)
         print(f"first boot to antrean-hub active: {seconds:.0f} s (TCG)")
@@ -112,7 +113,7 @@ def test_broken_device_file_is_reported_and_does_not_loop(fresh_image, kernel, t
     machine.mcopy_in(image, b"ROLE=toaster\r\nSITE=x\r\n", "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path).start()
     try:
-        i, _, _ = vm.wait_for(r"antrean: device file has problems", 240)
+        i, _, _ = vm.wait_for(r"antrean: device file has problems", 300)
         # The card's identity is kept without a reboot; the boot goes on past the failed
         # unit (basic.target) to the data partition's first-boot resize.
         vm.wait_for(r"Reached target .*Basic System", 180, after=i)
@@ -228,7 +229,7 @@ def test_display_first_boot_joins_the_hall_full_screen(fresh_image, kernel, tmp_
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path,
                          screen=True).start()
     try:
-        i, _, _ = vm.wait_for(r"antrean: provisioned \(display\), no reboot needed", 240)
+        i, _, _ = vm.wait_for(r"antrean: provisioned \(display\), no reboot needed", 300)
         _, seconds, _ = vm.wait_for(r"antrean: antrean-display aktif / active", 420, after=i)
         print(f"first boot to antrean-display active: {seconds:.0f} s (TCG)")
         # llvmpipe under TCG needs a while for the first full frame (a Pi's GPU does not).
