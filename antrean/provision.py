@@ -58,6 +58,7 @@ ROLE_UNITS = {
     "display": ("antrean-display.service",),
     "counter": ("antrean-counter.service",),
 }
+ALL_ROLE_UNITS = frozenset(u for units in ROLE_UNITS.values() for u in units)
 COMMON_UNITS = ("antrean-provision.service", "antrean-provision.path")
 EXIT_REBOOT = 10    # --live: applied, but it only takes effect after a reboot
 USER = "antrean"
@@ -139,9 +140,8 @@ def _reboot_reason(changed: list[str], root: Path) -> str:
     """Why ``changed`` cannot all take effect on the running system, or ''."""
     if "boot/firmware/cmdline.txt" in changed:
         return "kernel command line (Wi-Fi country)"
-    role_units = {u for units in ROLE_UNITS.values() for u in units}
     stopped = [Path(rel).name for rel in changed if rel.startswith(WANTS)
-               and Path(rel).name in role_units and not (root / rel).is_symlink()]
+               and Path(rel).name in ALL_ROLE_UNITS and not (root / rel).is_symlink()]
     if stopped:
         return f"role changed ({', '.join(stopped)} no longer enabled)"
     return ""
@@ -382,7 +382,7 @@ def _plan_units(plan: Plan, d: DeviceFile, root: Path) -> None:
         local = root / "etc/systemd/system" / unit
         target = f"/etc/systemd/system/{unit}" if local.exists() else f"/lib/systemd/system/{unit}"
         plan.links[f"{WANTS}/{unit}"] = target
-    others = {u for units in ROLE_UNITS.values() for u in units} - set(wanted)
+    others = ALL_ROLE_UNITS - set(wanted)
     plan.removals += [f"{WANTS}/{u}" for u in sorted(others)]
     plan.summary.append(f"- layanan/services: {', '.join(ROLE_UNITS[d.role])}")
 
