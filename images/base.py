@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from antrean.errors import AntreanError
+from images import lock
 from images.config import BuildConfig
 
 # Keep the card small: no manuals, no docs but the licences, only Indonesian and English
@@ -36,6 +37,20 @@ APT_OPTIONS = ('APT::Install-Recommends "false"',)
 # the read-only-root overlay script (mkinitramfs under qemu-user takes ~3 min: done once,
 # here, not at every image build). Their content is part of the cache key.
 BASE_OVERLAY = Path(__file__).resolve().parent / "rootfs/etc/initramfs-tools"
+# The lock's apt pins, present while the packages install and gone from the result (apt on
+# a device must not hold security updates back).
+PINS_IN_ROOT = "/etc/apt/preferences.d/antrean-lock.pref"
+
+
+def locked_versions(cfg: BuildConfig) -> dict[str, str]:
+    """The lock's package versions; none when the lock file does not exist yet."""
+    path = cfg.path("LOCK")
+    return lock.read(path) if path.is_file() else {}
+
+
+def pins_file(cfg: BuildConfig) -> Path:
+    """Where the lock's apt preferences are written for mmdebstrap to upload."""
+    return cfg.path("CACHE") / "antrean-lock.pref"
 
 
 def mmdebstrap_argv(cfg: BuildConfig, target: Path) -> list[str]:
@@ -47,14 +62,21 @@ def mmdebstrap_argv(cfg: BuildConfig, target: Path) -> list[str]:
     argv += [f"--dpkgopt={o}" for o in DPKG_OPTIONS]
     argv += ['--setup-hook=mkdir -p "$1/etc/initramfs-tools"',
              f"--setup-hook=sync-in {BASE_OVERLAY} /etc/initramfs-tools"]
+    if locked_versions(cfg):
+        argv += ['--setup-hook=mkdir -p "$1/etc/apt/preferences.d"',
+                 f"--setup-hook=upload {pins_file(cfg)} {PINS_IN_ROOT}",
+                 f'--customize-hook=rm -f "$1{PINS_IN_ROOT}"']
     return argv + [cfg["SUITE"], str(target), cfg["MIRROR"]]
 
 
 def cache_key(cfg: BuildConfig) -> str:
     """Hash of the base's inputs: the mmdebstrap command line without its output path (and
-    without where the checkout is), plus the files the setup hook copies in."""
-    argv = [a.replace(str(BASE_OVERLAY), "BASE_OVERLAY") for a in mmdebstrap_argv(cfg, Path("OUT"))]
+    without where the checkout and the cache are), plus the files the setup hooks copy in:
+    the initramfs scripts and the lock's pins."""
+    argv = [a.replace(str(BASE_OVERLAY), "BASE_OVERLAY").replace(str(pins_file(cfg)), "PINS")
+            for a in mmdebstrap_argv(cfg, Path("OUT"))]
     digest = hashlib.sha256(json.dumps(argv).encode())
+    digest.update(lock.apt_preferences(locked_versions(cfg)).encode())
     for path in sorted(p for p in BASE_OVERLAY.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(BASE_OVERLAY)).encode() + b"\0")
         digest.update(path.read_bytes())
@@ -75,10 +97,12 @@ def ensure_base(cfg: BuildConfig, log=print) -> Path:
     tarball.parent.mkdir(parents=True, exist_ok=True)
     partial = tarball.with_name(tarball.name + ".partial.tar.zst")
     argv = mmdebstrap_argv(cfg, partial)
+    pins_file(cfg).write_text(lock.apt_preferences(locked_versions(cfg)))
     (tarball.parent / (tarball.name + ".argv.json")).write_text(json.dumps(argv, indent=1))
     log("base: " + " ".join(argv))
     start = time.monotonic()
-    done = subprocess.run(argv, stdout=sys.stdout, stderr=sys.stderr, check=False)
+    done = subprocess.run(argv, stdout=sys.stdout, stderr=sys.stderr, check=False,
+                          env=cfg.emulator_env())
     if done.returncode != 0:
         partial.unlink(missing_ok=True)
         raise AntreanError(f"mmdebstrap failed with exit code {done.returncode}")

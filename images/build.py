@@ -22,7 +22,7 @@ from pathlib import Path
 
 from antrean.errors import AntreanError
 from antrean.install import DEFAULT_EXECUTABLE, Installer, units_dir
-from images import assemble, base, bootfiles, manifest, payload
+from images import assemble, base, bootfiles, lock, manifest, payload
 from images.config import IMAGES, BuildConfig, load
 
 ROOTFS_OVERLAY = IMAGES / "rootfs"
@@ -166,7 +166,26 @@ def compress(image: Path, method: str) -> Path:
     return image.with_name(image.name + (".xz" if method == "xz" else ".zst"))
 
 
-def build(cfg: BuildConfig, log=print) -> Path:
+def check_lock(cfg: BuildConfig, root: Path, update: bool, log) -> list[str]:
+    """The drift between the lock and the base's packages: logged, fatal when strict;
+    with ``update`` the lock is rewritten from the base instead."""
+    installed = dict(manifest.dpkg_versions(root))
+    if update:
+        cfg.path("LOCK").write_text(lock.render(installed))
+        log(f"lock: {cfg.path('LOCK')} written ({len(installed)} packages)")
+        return []
+    found = lock.drift(base.locked_versions(cfg), installed)
+    if found and cfg["LOCK_STRICT"] == "1":
+        raise AntreanError(f"{len(found)} Debian package(s) differ from {cfg['LOCK']} "
+                           "(ANTREAN_IMG_LOCK_STRICT=1):\n  " + "\n  ".join(found))
+    for line in found:
+        log(f"lock drift: {line}")
+    log(f"lock: {len(installed) - len(found)} of {len(installed)} packages as locked"
+        + (f", {len(found)} drifted (the archive moved on)" if found else ""))
+    return found
+
+
+def build(cfg: BuildConfig, log=print, update_lock: bool = False) -> Path:
     start = time.monotonic()
     ensure_binfmt(cfg["ARCH"])
     tarball = base.ensure_base(cfg, log)
@@ -174,6 +193,7 @@ def build(cfg: BuildConfig, log=print) -> Path:
     root = work / "root"
     t = time.monotonic()
     base.extract(tarball, root)
+    drift = check_lock(cfg, root, update_lock, log)
     customize(root, cfg, log)
     log(f"customize: {time.monotonic() - t:.0f} s")
     sources = split(root, cfg, work)
@@ -191,7 +211,7 @@ def build(cfg: BuildConfig, log=print) -> Path:
     t = time.monotonic()
     packed = compress(image, cfg["COMPRESS"])
     log(f"compress: {packed.name} in {time.monotonic() - t:.0f} s")
-    text = manifest.manifest(cfg, root, base.cache_key(cfg), image, packed)
+    text = manifest.manifest(cfg, root, base.cache_key(cfg), image, packed, drift)
     (out / f"{image.name}.manifest.txt").write_text(text)
     shutil.rmtree(work, ignore_errors=True)
     log(f"done in {time.monotonic() - start:.0f} s: {packed} "
@@ -204,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", default=str(IMAGES / "build.conf"),
                         help="build configuration (ANTREAN_IMG_* variables override it)")
     parser.add_argument("--base-only", action="store_true", help="only build/cache the base")
+    parser.add_argument("--update-lock", action="store_true",
+                        help="write images/debian.lock from the versions this build installs")
     args = parser.parse_args(argv)
     try:
         cfg = load(Path(args.config))
@@ -213,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             ensure_binfmt(cfg["ARCH"])
             base.ensure_base(cfg)
         else:
-            build(cfg)
+            build(cfg, update_lock=args.update_lock)
     except AntreanError as exc:
         print(f"images/build.sh: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -1,8 +1,8 @@
 """What exactly went into an image: written next to it as ``<image>.manifest.txt``.
 
-Debian's archive keeps only the current version of each package, so the versions an image
-was built with are recorded here (from the image's own dpkg status) rather than pinned
-up front; the Python packages are pinned in requirements-aarch64.txt and listed again.
+The Debian versions come from the image's own dpkg status, with the drift from
+images/debian.lock (what the archive no longer had); the Python packages are pinned in
+requirements-aarch64.txt and listed again.
 """
 from __future__ import annotations
 
@@ -44,7 +44,8 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def manifest(cfg: BuildConfig, root: Path, base_key: str, image: Path, packed: Path) -> str:
+def manifest(cfg: BuildConfig, root: Path, base_key: str, image: Path, packed: Path,
+             drift: list[str] = ()) -> str:
     site = next((root / "opt/antrean/lib").glob("python*/site-packages"))
     lines = [f"# Antrean image manifest, built {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M:%S} UTC",
              "", "[build]", *(f"{k}={v}" for k, v in sorted(cfg.raw.items())),
@@ -52,6 +53,7 @@ def manifest(cfg: BuildConfig, root: Path, base_key: str, image: Path, packed: P
              f"{image.name} {image.stat().st_size} bytes"]
     if packed != image:
         lines.append(f"{packed.name} {packed.stat().st_size} bytes sha256 {sha256(packed)}")
+    lines += ["", "[lock drift]", *(drift or ["none: every Debian package as locked"])]
     lines += ["", "[debian]", *(f"{p} {v}" for p, v in dpkg_versions(root)),
               "", "[python]", *(f"{p} {v}" for p, v in python_versions(site)), ""]
     return "\n".join(lines)

@@ -110,7 +110,7 @@ def compile_bytecode(root: Path, cfg: BuildConfig, folders: list[str]) -> None:
     """.pyc files made by the target's Python (under qemu-user): the root is read-only on
     the device, so anything not compiled here would be compiled again at every start."""
     _run(["chroot", str(root), f"/usr/bin/python{cfg['PYTHON_VERSION']}", "-m", "compileall",
-          "-q", "-j", "0", *folders], timeout=900)
+          "-q", "-j", "0", *folders], timeout=900, env=cfg.emulator_env())
 
 
 def dependencies_key(cfg: BuildConfig, base_key: str) -> str:

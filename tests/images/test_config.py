@@ -57,3 +57,11 @@ def test_python_requirements_are_exact_pins():
     names = {ln.split("==")[0].lower() for ln in lines}
     assert {"paho-mqtt", "sqlite-utils", "kivy", "python-escpos", "gpiozero"} <= names
     assert "==" in cfg["LGPIO"]
+
+
+def test_emulated_steps_run_on_a_core_without_pointer_authentication(monkeypatch):
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    env = config.load(environ={}).emulator_env()
+    assert env["QEMU_CPU"] == "cortex-a72"           # qemu-user's "max" is ~20x slower
+    assert env["PATH"] == "/usr/bin:/bin"
+    assert config.load(environ={"ANTREAN_IMG_QEMU_CPU": "max"}).emulator_env()["QEMU_CPU"] == "max"

@@ -12,6 +12,8 @@ from PIL import Image
 
 from antrean.broker import run_broker
 from antrean.config import load_site
+from images import lock
+from images.config import IMAGES
 from tests.images import machine
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -67,6 +69,8 @@ def test_root_partition_setup(built_image):
         assert "Inode:" in machine.debugfs(built_image, 2, f"stat {path}"), path
     assert machine.debugfs(built_image, 2, "cat /etc/machine-id") == ""
     assert "ssh_host_" not in machine.debugfs(built_image, 2, "ls /etc/ssh")
+    # The lock's apt pins were there for the build only: apt on a card takes updates.
+    assert "antrean-lock" not in machine.debugfs(built_image, 2, "ls /etc/apt/preferences.d")
     assert "systemd-timesyncd" not in machine.debugfs(built_image, 2, "ls /usr/lib/systemd")
     fstab = machine.debugfs(built_image, 2, "cat /etc/fstab")
     assert "data=journal" in fstab and "/var/lib/antrean" in fstab
@@ -78,8 +82,19 @@ def test_root_partition_setup(built_image):
 def test_manifest_and_compressed_image(built_image):
     text = (built_image.parent / (built_image.name + ".manifest.txt")).read_text()
     assert "\nlinux-image-arm64 " in text and "\npaho_mqtt 2.2.0" in text
+    # Every installed package is either as locked or named in the drift section.
+    debian = dict(line.split() for line in section(text, "debian"))
+    drift = {line.split(":")[0] for line in section(text, "lock drift")} - {"none"}
+    locked = lock.read(IMAGES / "debian.lock")
+    assert {p for p, v in debian.items() if locked.get(p) != v} == drift
     packed = built_image.with_name(built_image.name + ".xz")
     assert 0 < packed.stat().st_size < 700 * 2**20
+
+
+def section(manifest_text: str, name: str) -> list[str]:
+    """The lines of one ``[name]`` section of a manifest."""
+    block = manifest_text.split(f"\n[{name}]\n", 1)[1]
+    return [line for line in block.split("\n\n", 1)[0].splitlines() if line]
 
 
 def test_hub_first_boot_provisions_and_starts(fresh_image, kernel, tmp_path):
