@@ -65,6 +65,14 @@ def open_printer(cfg: Mapping) -> "Printer":
                    status_timeout=float(cfg.get("status_timeout", 2.0)))
 
 
+def load_escpos() -> None:
+    """python-escpos reads its printer database on first import: 8 s on an emulated Pi, at
+    every start when its pickle cannot be kept. Done before a deadline starts, so the
+    loading is never taken for a printer that does not answer (the qemu kiosk boot showed
+    'Printer tidak terhubung' for a printer that was there)."""
+    import escpos.printer  # noqa: F401
+
+
 class Printer:
     """One configured printer. Thread-compatible: call from one worker thread."""
 
@@ -82,6 +90,7 @@ class Printer:
 
     def status(self, timeout: float | None = None) -> PrinterStatus:
         """Ask the printer how it is; never raises for a printer problem."""
+        load_escpos()
         deadline = time.monotonic() + (self.status_timeout if timeout is None else timeout)
         try:
             link = self._connect(deadline)
@@ -102,6 +111,7 @@ class Printer:
         stops answering after the ticket (paper ran out mid-ticket).
         """
         timeout = self.timeout if timeout is None else timeout
+        load_escpos()
         deadline = time.monotonic() + timeout
         link = self._connect(deadline)
         try:

@@ -95,13 +95,14 @@ class Hall:
                 f"SELECT * FROM tickets WHERE {where} ORDER BY issued_at, rowid")]
 
     def kiosk(self, steps: list[dict], display: str, *, size: str = "800x480",
-              state_dir: Path | None = None, extra: tuple = ()) -> "KioskRun":
+              state_dir: Path | None = None, extra: tuple = (),
+              env: dict | None = None) -> "KioskRun":
         args = ["--config", str(self.config), "--device", "kiosk-1",
                 "--host", self.broker.host, "--port", str(self.broker.port),
                 "--printer", f"network:127.0.0.1:{self.printer.port}",
                 "--state-dir", str(state_dir or self.tmp / "kiosk-state"),
                 "--windowed", size, *extra]
-        run = KioskRun(steps, args, display, self.tmp)
+        run = KioskRun(steps, args, display, self.tmp, env or {})
         self.runs.append(run)
         return run
 
@@ -133,10 +134,11 @@ def hall(tmp_path):
 class KioskRun:
     """The kiosk app in a subprocess, following a list of steps; one JSON line per step."""
 
-    def __init__(self, steps: list[dict], args: list[str], display: str, tmp: Path):
+    def __init__(self, steps: list[dict], args: list[str], display: str, tmp: Path,
+                 extra_env: dict | None = None):
         env = {**os.environ, "DISPLAY": display, "KIVY_NO_ARGS": "1",
                "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(tmp / "kivy-home"),
-               "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT), **(extra_env or {})}
         self.log_path = tmp / f"kiosk-{len(list(tmp.glob('kiosk-*.log')))}.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(

@@ -2,6 +2,9 @@
 the virtual printer on TCP. Screenshots of every screen go to /tmp/antrean-shots/."""
 from __future__ import annotations
 
+import socket
+import time
+
 import pytest
 
 from kiosk.app import printer_config
@@ -43,6 +46,27 @@ def test_visitor_taps_agency_service_and_takes_a_ticket(hall, xvfb):
     [ticket] = h.tickets("service = 'KTP'")
     assert (ticket["number"], ticket["status"], ticket["priority"]) == (number, "waiting", None)
     assert k.wait() == 0
+
+
+def test_kiosk_tells_systemd_it_is_up_and_keeps_feeding_the_watchdog(hall, xvfb, tmp_path):
+    # systemd's side of Type=notify: a datagram socket the kiosk reports to. WatchdogSec=11:
+    # the kiosk pings at most every 5.5 s, from Kivy's clock, and never lets 11 s pass.
+    systemd = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    systemd.bind(str(tmp_path / "notify.sock"))
+    systemd.settimeout(30)
+    h = hall()
+    k = h.kiosk([{"wait": "online"}], xvfb, env={"NOTIFY_SOCKET": str(tmp_path / "notify.sock"),
+                                               "WATCHDOG_USEC": "11000000"})
+    try:
+        said = []
+        while sum(m == "WATCHDOG=1" for _, m in said) < 3:
+            said.append((time.monotonic(), systemd.recv(4096).decode()))
+    finally:
+        k.kill()
+        systemd.close()
+    assert said[0][1].startswith("READY=1\nSTATUS=kiosk kiosk-1 up")
+    pings = [t for t, m in said if m == "WATCHDOG=1"]
+    assert all(later - earlier < 11 for earlier, later in zip(pings, pings[1:])), pings
 
 
 def test_portrait_english_priority_ticket(hall, xvfb):
