@@ -1,6 +1,7 @@
 """The ticket kiosk's entry point: ``antrean kiosk --config SITE.toml --device ID``.
 
-Reads the site config, resolves the printer (``--printer`` overrides the config) and starts
+Reads the site config, resolves the printer (the card's ``--device-config`` replaces the site
+config's, ``--printer`` replaces both) and starts
 the touchscreen (:mod:`kiosk.screens.touchscreen`, the Kivy App). Kivy is imported only once
 the arguments are good, so ``--help`` and a bad argument answer at once.
 """
@@ -10,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from antrean.errors import UsageError
+from antrean.errors import ConfigError, UsageError
 from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
 
@@ -48,6 +49,28 @@ def printer_config(spec: str | None, configured: dict) -> dict:
                      "file:PATH, usb:VID:PID (hex) or dummy")
 
 
+def device_printer(path: Path, configured: dict) -> dict:
+    """The card's own printer from ``device.toml`` (``PRINTER=`` of its device file, written
+    by ``antrean provision``), in place of the site config's; paper, cutter and timeouts stay
+    as the site config has them. Without a ``[printer]`` table the site config's stands."""
+    import tomllib
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the device settings: {exc.strerror}",
+                          path=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+    own = data.get("printer")
+    if own is None:
+        return configured
+    if not isinstance(own, dict) or "backend" not in own:
+        raise ConfigError("[printer] needs a backend", path=str(path), key="printer")
+    keep = {k: configured[k] for k in ("paper", "cutter", "timeout", "status_timeout")
+            if k in (configured or {})}
+    return {**keep, **own}
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="antrean kiosk",
@@ -58,6 +81,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--device", required=True, help="this kiosk's id in the site config")
     p.add_argument("--host", default="127.0.0.1", help="broker host (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=1883, help="broker port (default 1883)")
+    p.add_argument("--device-config", type=Path, metavar="device.toml",
+                   help="this card's settings from `antrean provision`; its [printer] (the "
+                        "device file's PRINTER=) replaces the site config's printer")
     p.add_argument("--printer", metavar="SPEC",
                    help="override the configured printer: network:HOST:PORT, "
                         "serial:/dev/ttyUSB0:9600, file:/dev/usb/lp0, usb:VID:PID, dummy")
@@ -82,7 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     from antrean.config import device_of, load_site   # the TOML loader; only the app needs it
     site = load_site(args.config)
     kiosk = device_of(site, "kiosk", args.device, args.config)
-    printer = printer_config(args.printer, kiosk.printer)
+    configured = kiosk.printer
+    if args.device_config:
+        configured = device_printer(args.device_config, configured)
+    printer = printer_config(args.printer, configured)
     size = window_size(args.windowed) if args.windowed else None
     from kiosk.printer import open_printer
     open_printer(printer)          # a bad printer setting stops us here, before the window

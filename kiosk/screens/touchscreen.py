@@ -334,6 +334,9 @@ class KioskApp(App):
         self._checker.submit(check)
 
     def _printer_checked(self, status: PrinterStatus) -> None:
+        if (status.state, status.detail) != (self.printer_status.state, self.printer_status.detail):
+            log.info("printer %s: %s%s", self.printer.printer.where, status.state,
+                     f" ({status.detail})" if status.detail else "")
         self.printer_status = status
         self.notice = Strings(self.lang).notice(status.state)
         self._publish_health()

@@ -2,12 +2,18 @@
 the virtual printer on TCP. Screenshots of every screen go to /tmp/antrean-shots/."""
 from __future__ import annotations
 
+import re
 import socket
 import time
 
 import pytest
 
-from kiosk.app import printer_config
+from antrean.errors import ConfigError
+from antrean.provision import provision
+from kiosk.app import device_printer, printer_config
+from kiosk.printer import open_printer
+from tests.antrean.test_provision import KIOSK, device_file
+from tests.antrean.test_provision import root as card  # noqa: F401 (fixture)
 from tests.kiosk.kiosk_hall import SHOTS, decoded, hall, xvfb  # noqa: F401 (fixtures)
 
 from antrean.errors import UsageError
@@ -197,3 +203,35 @@ def test_offline_without_leased_numbers_says_it_cannot_print_and_why(hall, xvfb)
     assert reports[5]["error_text"].startswith("Kios tidak terhubung ke server antrean")
     assert h.printer.wait_for_job(1.0) is None
     assert k.wait() == 0
+
+
+def test_the_cards_printer_from_its_device_file_replaces_the_site_configs(card):
+    # What `antrean provision` wrote from PRINTER=network:192.168.1.50:9100 on the card.
+    assert provision(device_file(card, KIOSK), card).exit_code == 0
+    site_printer = {"backend": "network", "host": "127.0.0.1", "port": 9100, "paper": "58mm",
+                    "timeout": 5.0}
+    got = device_printer(card / "etc/antrean/device.toml", site_printer)
+    assert got == {"backend": "network", "host": "192.168.1.50", "port": 9100,
+                   "paper": "58mm", "timeout": 5.0}
+    # and open_printer takes it as it is
+    assert open_printer(got).where == "192.168.1.50:9100"
+
+
+def test_without_printer_line_the_site_configs_printer_stands(card):
+    assert provision(device_file(card, KIOSK.replace("PRINTER=", "#PRINTER=")), card).exit_code == 0
+    site_printer = {"backend": "usb", "vendor": 0x0416, "product": 0x5011}
+    assert device_printer(card / "etc/antrean/device.toml", site_printer) == site_printer
+
+
+@pytest.mark.parametrize("text, words", [
+    ("role = 'kiosk'\n[printer\n", "not valid TOML"),
+    ("[printer]\nhost = 'x'\n", "[printer] needs a backend"),
+])
+def test_a_broken_device_config_names_the_file(tmp_path, text, words):
+    path = tmp_path / "device.toml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match=re.escape(words)) as err:
+        device_printer(path, {})
+    assert str(path) in str(err.value)
+    with pytest.raises(ConfigError, match="cannot read"):
+        device_printer(tmp_path / "missing.toml", {})
