@@ -18,7 +18,7 @@ def built_image(tmp_path_factory) -> Path:
         pytest.skip("image build and qemu boots turned off (ANTREAN_IMAGE_TESTS=0)")
     if os.geteuid() != 0:
         pytest.skip("building the image needs root (mmdebstrap, chroot, file owners); "
-                    "CI runs it as root: ~20 min without the cached base, ~6 min with it")
+                    "CI runs it as root: ~15 min without the cached base, ~7 min with it")
     subprocess.run([str(REPO / "scripts/install-system-deps"), "--image"], check=False)
     missing = machine.tools_missing()
     if missing:
