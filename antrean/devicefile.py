@@ -117,6 +117,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "SITE differs from the site id in the hall's TOML file ('{value}')"),
     "device_not_in_site": ("perangkat '{value}' tidak ada di berkas TOML aula",
                            "device '{value}' is not listed in the hall's TOML file"),
+    "password_mismatch": ("bukan kata sandi perangkat '{value}' di berkas TOML aula",
+                          "not the password of device '{value}' in the hall's TOML file"),
     "wifi_password_gone": ("kata sandi Wi-Fi sudah dihapus dari berkas tetapi tidak tersimpan "
                            "untuk jaringan ini: ketik ulang WIFI_PASSWORD",
                            "the Wi-Fi password was removed from the file but none is stored for "

@@ -215,8 +215,9 @@ def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
                                               value=device.site_config))
         else:
             for code, text in _site_config_problems(site, device):
-                problems.append(DeviceFileProblem(code, device.path, line("SITE_CONFIG"),
-                                                  "SITE_CONFIG", value=text))
+                key = "DEVICE_PASSWORD" if code == "password_mismatch" else "SITE_CONFIG"
+                problems.append(DeviceFileProblem(code, device.path, line(key), key,
+                                                  value=text))
     if device.wifi_ssid and device.wifi_password_stored \
             and _stored_wifi(root).get("ssid") != device.wifi_ssid:
         problems.append(DeviceFileProblem("wifi_password_gone", device.path,
@@ -239,8 +240,15 @@ def _site_config_problems(path: Path, device: DeviceFile) -> list[tuple[str, str
         return [("site_config_bad", str(p)) for p in problems]
     if site.id != device.site:
         return [("site_mismatch", site.id)]
-    if device.role != "hub" and device.device_id not in {d.id for d in site.devices()}:
+    if device.role == "hub":
+        return []
+    listed = {d.id: d for d in site.devices()}
+    if device.device_id not in listed:
         return [("device_not_in_site", device.device_id)]
+    # The role logs in with the hall's password for it; a different one typed here would be
+    # silently unused, so say so now rather than let the technician trust it.
+    if device.device_password != listed[device.device_id].password:
+        return [("password_mismatch", device.device_id)]
     return []
 
 

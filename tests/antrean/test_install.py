@@ -9,7 +9,7 @@ from antrean.install import install, main_install
 from antrean.provision import WANTS
 
 KIOSK = ("ROLE=kiosk\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\nHUB_ADDRESS=192.168.1.10\n"
-         "DEVICE_PASSWORD=kiosk-1-secret\nSITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
+         "DEVICE_PASSWORD=demo-GANTI-kiosk-1\nSITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
 HALL = Path(__file__).resolve().parents[2] / "examples" / "mini-hall.toml"
 EXE = "/srv/antrean/venv/bin/antrean"
 

@@ -19,7 +19,7 @@ ROLE=kiosk
 SITE=mpp-mini
 DEVICE_ID=kiosk-1
 HUB_ADDRESS=192.168.1.10
-DEVICE_PASSWORD=kiosk-1-secret
+DEVICE_PASSWORD=demo-GANTI-kiosk-1
 PRINTER=network:192.168.1.50:9100
 WIFI_SSID=MPP Perangkat
 WIFI_PASSWORD="rahasia #12 sekali"
@@ -70,7 +70,7 @@ def test_kiosk_file_is_applied(root):
     device = tomllib.loads((root / "etc/antrean/device.toml").read_text())
     assert device["role"] == "kiosk" and device["device_id"] == "kiosk-1"
     assert device["broker"] == {"host": "192.168.1.10", "port": 1883, "username": "kiosk-1",
-                                "password": "kiosk-1-secret"}
+                                "password": "demo-GANTI-kiosk-1"}
     assert device["printer"] == {"backend": "network", "host": "192.168.1.50", "port": 9100}
     env = (root / "etc/antrean/role.env").read_text()
     assert "ANTREAN_DEVICE=kiosk-1\n" in env and "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in env
@@ -157,7 +157,8 @@ def test_changed_file_reapplies(root):
     path = device_file(root, KIOSK)
     provision(path, root)
     text = path.read_text().replace("ROLE=kiosk", "ROLE=display").replace(
-        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace("PRINTER=", "# PRINTER=")
+        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace(
+        "demo-GANTI-kiosk-1", "demo-GANTI-display-hall").replace("PRINTER=", "# PRINTER=")
     path.write_text(text + "DISPLAY_ROTATION=90\n")
     result = provision(path, root)
     assert result.exit_code == 0 and not result.unchanged
@@ -244,6 +245,17 @@ def test_hall_config_must_be_this_site_and_list_this_device(root):
         "device 'kiosk-9' is not listed in the hall's TOML file"]
 
 
+def test_device_password_must_be_the_halls_for_this_device(root):
+    # The role logs in with the hall's password; another one here would be silently unused.
+    path = device_file(root, KIOSK.replace("demo-GANTI-kiosk-1", "kiosk-1-secret"))
+    result = provision(path, root)
+    assert result.exit_code == 3
+    [problem] = result.problems
+    assert (problem.line, problem.key) == (6, "DEVICE_PASSWORD")
+    assert problem.message == "not the password of device 'kiosk-1' in the hall's TOML file"
+    assert not (root / "etc/antrean/device.toml").exists()
+
+
 def test_scrubbed_file_on_a_new_network_needs_the_password_again(root):
     path = device_file(root, KIOSK)
     provision(path, root)
@@ -291,6 +303,7 @@ def test_wifi_country_or_role_change_needs_a_reboot(root, tmp_path):
     assert "Wi-Fi country" in first.reboot_reason     # the regdom is a kernel parameter
     assert provision(path, root, force=True).reboot_reason == ""
     path.write_text(path.read_text().replace("ROLE=kiosk", "ROLE=display").replace(
-        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace("PRINTER=", "# PRINTER="))
+        "DEVICE_ID=kiosk-1", "DEVICE_ID=display-hall").replace(
+        "demo-GANTI-kiosk-1", "demo-GANTI-display-hall").replace("PRINTER=", "# PRINTER="))
     changed = provision(path, root)
     assert changed.exit_code == 0 and "antrean-kiosk.service" in changed.reboot_reason
