@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
 
 from .errors import AntreanError
@@ -44,6 +45,12 @@ def _help() -> str:
     return "\n".join(lines)
 
 
+def quiet_escpos(record: logging.LogRecord) -> bool:
+    """python-escpos logs on the root logger at INFO for every connection it closes: a
+    line per printer status check (every 30 s) in the kiosk's journal. Its warnings stay."""
+    return record.levelno >= logging.WARNING or f"{os.sep}escpos{os.sep}" not in record.pathname
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"antrean: unknown command {name!r}\n\n{_help()}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(quiet_escpos)
     module, func, _ = COMMANDS[name]
     try:
         entry = getattr(importlib.import_module(module), func)
