@@ -52,12 +52,16 @@ class Issuer:
                  open_printer: Callable[[], object], deliver: Callable[[Callable[[], None]], None],
                  queues: Callable[[], dict] = dict, language: Callable[[], str] = lambda: "id",
                  online: Callable[[], bool] | None = None,
-                 request_timeout: float = 1.5, print_timeout: float = 10.0):
+                 request_timeout: float = 1.5, print_timeout: float = 10.0,
+                 lease_timeout: float = 15.0):
         self.site, self.kiosk = site, kiosk
         self.channel, self.clock, self.outbox = channel, clock, outbox
         self.open_printer, self.deliver = open_printer, deliver
         self.queues, self.language = queues, language
         self.request_timeout, self.print_timeout = request_timeout, print_timeout
+        # Nobody waits on a lease, and a reply dropped as late is a block of numbers the hub
+        # granted and nobody will print: leases get far longer than a visitor's ticket.
+        self.lease_timeout = lease_timeout
         # Whether the hub can answer now; when it cannot, the kiosk prints from its lease at
         # once instead of waiting out the request timeout.
         # Without a judge, only a hub heard from and then silent counts as unreachable.
@@ -235,7 +239,7 @@ class Issuer:
                 continue
             self._leasing.add(service)
             self.channel.send("lease.request", {"service": service},
-                              timeout=self.request_timeout,
+                              timeout=self.lease_timeout,
                               on_reply=lambda r, s=service: self._on_lease(s, r))
 
     def _on_lease(self, service: str, reply) -> None:
