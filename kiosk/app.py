@@ -16,6 +16,14 @@ from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
 
 
+# What stays of the configured printer when its backend and address are replaced.
+KEPT = ("paper", "cutter", "timeout", "status_timeout")
+
+
+def _kept(configured: dict | None) -> dict:
+    return {k: configured[k] for k in KEPT if k in (configured or {})}
+
+
 def printer_config(spec: str | None, configured: dict) -> dict:
     """The printer settings: the kiosk's config, with ``--printer SPEC`` replacing its
     backend and address (paper, cutter and timeouts stay as configured)::
@@ -25,7 +33,7 @@ def printer_config(spec: str | None, configured: dict) -> dict:
     base = dict(configured or {"backend": "dummy"})
     if not spec:
         return base
-    keep = {k: base[k] for k in ("paper", "cutter", "timeout", "status_timeout") if k in base}
+    keep = _kept(base)
     backend, _, rest = spec.partition(":")
     try:
         if backend == "network" and rest:
@@ -66,9 +74,7 @@ def device_printer(path: Path, configured: dict) -> dict:
         return configured
     if not isinstance(own, dict) or "backend" not in own:
         raise ConfigError("[printer] needs a backend", path=str(path), key="printer")
-    keep = {k: configured[k] for k in ("paper", "cutter", "timeout", "status_timeout")
-            if k in (configured or {})}
-    return {**keep, **own}
+    return {**_kept(configured), **own}
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:

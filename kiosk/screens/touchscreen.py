@@ -335,7 +335,7 @@ class KioskApp(App):
 
     def _printer_checked(self, status: PrinterStatus) -> None:
         if (status.state, status.detail) != (self.printer_status.state, self.printer_status.detail):
-            log.info("printer %s: %s%s", self.printer.printer.where, status.state,
+            log.info("printer %s: %s%s", self.printer.where, status.state,
                      f" ({status.detail})" if status.detail else "")
         self.printer_status = status
         self.notice = Strings(self.lang).notice(status.state)
