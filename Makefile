@@ -1,7 +1,9 @@
 # The two commands a newcomer needs: `make demo` and `make test`.
 # Both install what is missing first (apt packages, a virtualenv, this package).
 VENV    ?= .venv
-PYTHON  ?= python3
+# The distribution's own Python, as on a Raspberry Pi: a newer one on PATH (pyenv) would hide
+# what Debian's python3 lacks.
+PYTHON  ?= /usr/bin/python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=

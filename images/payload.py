@@ -83,6 +83,31 @@ def install_wheels(root: Path, cfg: BuildConfig, wheel: Path | None) -> None:
     shutil.rmtree(target / "bin", ignore_errors=True)   # scripts with the host's shebang
 
 
+def extract_sdist(tar: tarfile.TarFile, dest: Path) -> None:
+    """Unpack a source archive, refusing members that would land outside ``dest``.
+
+    ``extractall(filter="data")`` does this from Python 3.11.4 on; Debian 12 has 3.11.2."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+    else:
+        extract_checked(tar, dest)
+
+
+def extract_checked(tar: tarfile.TarFile, dest: Path) -> None:
+    """``extract_sdist`` for a Python without extraction filters: every member checked first."""
+    root = dest.resolve()
+    for member in tar.getmembers():
+        target = (root / member.name).resolve()
+        # A hard link names a member of the archive, a symbolic link a path beside itself.
+        base = root if member.islnk() else target.parent
+        link = (base / member.linkname).resolve() if member.issym() or member.islnk() else target
+        if member.name.startswith("/") or member.isdev() \
+                or not (target.is_relative_to(root) and link.is_relative_to(root)):
+            raise AntreanError(f"refusing {member.name!r} in {tar.name}: it points outside "
+                               f"{dest}")
+    tar.extractall(dest)
+
+
 def build_lgpio(root: Path, cfg: BuildConfig, workdir: Path) -> None:
     """Cross-compile the pinned lgpio sdist into the target's site-packages."""
     src = workdir / "lgpio"
@@ -91,7 +116,7 @@ def build_lgpio(root: Path, cfg: BuildConfig, workdir: Path) -> None:
     _run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--no-binary=:all:",
           "-d", str(src), cfg["LGPIO"]])
     with tarfile.open(next(src.glob("lgpio-*.tar.gz"))) as tar:
-        tar.extractall(src, filter="data")
+        extract_sdist(tar, src)
     tree = next(p for p in src.iterdir() if p.is_dir())
     _run(["swig", "-python", "-Isrc", "lgpio.i"], cwd=tree)
     pyver = cfg["PYTHON_VERSION"]
