@@ -15,7 +15,7 @@ from typing import Any, Callable
 from .config_locator import KeyLocator, KeyPath, format_key
 from .errors import ConfigError
 from .protocol import valid_id
-from .site import WEEKDAYS, Hours, Period
+from .site import END_OF_DAY, WEEKDAYS, Hours, Period
 
 MISSING = object()      # "no default": the key is required
 _PERIOD = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
@@ -239,11 +239,11 @@ class FieldReader:
             self.r.add(key, f'"{text}" is not an opening period like "08:00-12:00"')
             return None
         h1, m1, h2, m2 = map(int, m.groups())
-        if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-            hint = ' (write "23:59" for the end of the day)' if (h2, m2) == (24, 0) else ""
-            self.r.add(key, f'"{text}" holds a time that does not exist{hint}')
+        midnight = (h2, m2) == (24, 0)              # "24:00": open to the end of the day
+        if h1 > 23 or m1 > 59 or m2 > 59 or (h2 > 23 and not midnight):
+            self.r.add(key, f'"{text}" holds a time that does not exist')
             return None
-        start, end = dt.time(h1, m1), dt.time(h2, m2)
+        start, end = dt.time(h1, m1), END_OF_DAY if midnight else dt.time(h2, m2)
         if start >= end:
             self.r.add(key, f'"{text}" ends before it starts')
             return None

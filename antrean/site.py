@@ -15,15 +15,20 @@ DISPLAY_LAYOUTS = ("hall", "counter")
 LANGUAGES = ("id", "en")
 
 
+END_OF_DAY = dt.time.max     # "24:00": the end of a period open until midnight
+
+
 @dataclass(frozen=True)
 class Period:
-    """One opening period of a day, e.g. 08:00-12:00. A break is the gap between two."""
+    """One opening period of a day, e.g. 08:00-12:00. A break is the gap between two.
+    Periods are half-open; one written to "24:00" ends at ``END_OF_DAY`` and holds the
+    day's last moment too."""
 
     start: dt.time
     end: dt.time
 
     def contains(self, t: dt.time) -> bool:
-        return self.start <= t < self.end
+        return self.start <= t and (t < self.end or self.end == END_OF_DAY)
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import base64
-import os
 import socket
 import stat
 import subprocess
@@ -17,6 +16,7 @@ from antrean.broker import (DB_MAGIC, BrokerProcess, acl_lines, free_port, guard
 from antrean.errors import BrokerError, UsageError
 from antrean.protocol import Topics, encode
 from tests.fixtures.broker import Inbox
+from tests.fixtures.needs import need_root
 
 REPO = Path(__file__).resolve().parents[2]
 T = Topics("mpp-test")
@@ -79,8 +79,7 @@ def test_acl_is_the_access_table_of_the_protocol(hall_site):
 
 
 def test_handing_files_to_a_missing_user_is_a_usage_error(tmp_path, hall_site):
-    if os.geteuid() != 0:
-        pytest.skip("handing files over needs root")
+    need_root("handing files over to a system user")
     with pytest.raises(UsageError, match="no system user"):
         write_broker_config(hall_site, tmp_path, user="no-such-user-antrean")
 

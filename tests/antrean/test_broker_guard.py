@@ -2,7 +2,6 @@
 import datetime as dt
 import os
 import selectors
-import shutil
 import subprocess
 import time
 
@@ -11,7 +10,7 @@ import pytest
 from antrean.broker import free_port
 from antrean.broker_guard import guard, main, problem
 
-pytestmark = pytest.mark.skipif(shutil.which("mosquitto") is None, reason="needs mosquitto")
+pytestmark = pytest.mark.needs("mosquitto")
 
 
 def wait_for_line(proc: subprocess.Popen, text: str, timeout: float = 10.0) -> list[str]:

@@ -125,7 +125,7 @@ def test_bom_and_crlf_file_reports_the_right_line(tmp_path):
 
 
 def test_toml_syntax_error_reports_its_line(tmp_path):
-    text = edit(MINI, 'mon = ["00:00-23:59"]', "mon = [00:00-23:59]")
+    text = edit(MINI, 'mon = ["00:00-24:00"]', "mon = [00:00-24:00]")
     path = write(tmp_path, text)
     (p,) = check_site(path)
     assert (p.path, p.line) == (str(path), line_of(text, "mon = [00:00"))
@@ -196,7 +196,7 @@ MISTAKES = {
                       'standard_minute = 10\npriority_allowed = true',
                       "services[0].standard_minute", "standard_minute = 10",
                       "did you mean 'standard_minutes'"),
-    "Indonesian day name": ('tue = ["00:00-23:59"]', 'selasa = ["00:00-23:59"]',
+    "Indonesian day name": ('tue = ["00:00-24:00"]', 'selasa = ["00:00-24:00"]',
                             "site.hours.selasa", "selasa =", "did you mean 'tue'"),
     "unknown key without a close match": ('speak = false', 'speak = false\nvolume = 3',
                                           "displays[1].volume", "volume = 3", "known keys"),
@@ -264,15 +264,17 @@ MISTAKES = {
                      "Asia/Jakrta", "did you mean 'Asia/Jakarta'"),
     "holiday in quotes": ('holidays = []', 'holidays = ["2026-12-25"]', "site.holidays[0]",
                           "holidays =", "without quotes"),
-    "hour 25": ('wed = ["00:00-23:59"]', 'wed = ["08:00-25:00"]', "site.hours.wed[0]",
+    "hour 25": ('wed = ["00:00-24:00"]', 'wed = ["08:00-25:00"]', "site.hours.wed[0]",
                 "wed =", "does not exist"),
-    "24:00 end of day": ('wed = ["00:00-23:59"]', 'wed = ["08:00-24:00"]', "site.hours.wed[0]",
-                         "wed =", '"23:59"'),
-    "period ends before it starts": ('thu = ["00:00-23:59"]', 'thu = ["12:00-08:00"]',
+    "past midnight": ('wed = ["00:00-24:00"]', 'wed = ["08:00-24:30"]', "site.hours.wed[0]",
+                      "wed =", "does not exist"),
+    "24:00 as a start": ('wed = ["00:00-24:00"]', 'wed = ["24:00-24:00"]', "site.hours.wed[0]",
+                         "wed =", "does not exist"),
+    "period ends before it starts": ('thu = ["00:00-24:00"]', 'thu = ["12:00-08:00"]',
                                      "site.hours.thu[0]", "thu =", "ends before it starts"),
-    "overlapping periods": ('fri = ["00:00-23:59"]', 'fri = ["08:00-12:00", "11:00-15:00"]',
+    "overlapping periods": ('fri = ["00:00-24:00"]', 'fri = ["08:00-12:00", "11:00-15:00"]',
                             "site.hours.fri[1]", "fri =", "overlaps"),
-    "not a period": ('sat = ["00:00-23:59"]', 'sat = ["8 sampai 12"]', "site.hours.sat[0]",
+    "not a period": ('sat = ["00:00-24:00"]', 'sat = ["8 sampai 12"]', "site.hours.sat[0]",
                      "sat =", "like \"08:00-12:00\""),
     "rules: zero priority ratio": ('priority_every = 3', 'priority_every = 0',
                                    "rules.priority_every", "priority_every = 0", "1 or more"),

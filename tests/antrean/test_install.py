@@ -77,7 +77,7 @@ def test_broken_device_file_exits_3(root, tmp_path):
     assert "HUB_ADRES" in (root / "boot/firmware/antrean-status.txt").read_text()
 
 
-@pytest.mark.skipif(shutil.which("systemd-sysusers") is None, reason="needs systemd-sysusers")
+@pytest.mark.needs("systemd-sysusers")
 def test_image_root_gets_the_user_and_groups(root, tmp_path):
     (root / "etc").mkdir()
     for name in ("passwd", "group"):

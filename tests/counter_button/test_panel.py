@@ -23,7 +23,7 @@ from tests.counter_button.conftest import StandInHub, call
 ROOT = Path(__file__).resolve().parents[2]
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
 
-needs_x = pytest.mark.skipif(shutil.which("Xvfb") is None, reason="needs Xvfb")
+needs_x = pytest.mark.needs("Xvfb")
 
 
 @pytest.fixture

@@ -1,12 +1,11 @@
 """Fixtures for the display's voice: real espeak-ng clip sets, generated once per session."""
-import shutil
 
 import pytest
 
 from display import clips
+from tests.fixtures.needs import need_programs
 
-needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                                  reason="espeak-ng is not installed (scripts/install-system-deps)")
+needs_espeak = pytest.mark.needs("espeak-ng")
 
 
 @pytest.fixture(scope="session")
@@ -16,13 +15,11 @@ def voice_cache(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def clipset_id(voice_cache):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
+    need_programs("espeak-ng")
     return clips.load_clip_set("id", voice_cache)
 
 
 @pytest.fixture(scope="session")
 def clipset_en(voice_cache):
-    if shutil.which("espeak-ng") is None:
-        pytest.skip("espeak-ng is not installed")
+    need_programs("espeak-ng")
     return clips.load_clip_set("en", voice_cache)

@@ -23,13 +23,13 @@ from antrean.config import load_site
 from antrean.mqtt import HallClient
 from antrean.protocol import encode
 from tests.fixtures.waiting import wait_until
+from tests.fixtures.needs import need_programs
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
 STALE = "Data tidak terbaru \u2014 menghubungkan kembali..."
 
-pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("mosquitto") is None,
-                                reason="needs Xvfb and mosquitto (scripts/install-system-deps)")
+pytestmark = pytest.mark.needs("Xvfb", "mosquitto")
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +159,8 @@ def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_
              [call(40, "A-010", 1, old), call(39, "D-004", 3, old)])
     hub.beating.set()
     calls = tmp_path / "calls"
-    voice = f"file:{calls}" if shutil.which("espeak-ng") else "null"
+    need_programs("espeak-ng")
+    voice = f"file:{calls}"
     app = App(tmp_path, xdisplay, broker, "display-hall", "1920x1080", audio=voice)
     try:
         # Then it renders the retained state and the hub's time, with no banner.

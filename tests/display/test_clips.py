@@ -77,7 +77,7 @@ def test_each_extra_word_adds_time(clipset_id):
     assert (longest - short) / 22050 > 2.0     # eight more words
 
 
-@pytest.mark.skipif(shutil.which("soxi") is None, reason="sox is not installed")
+@pytest.mark.needs("soxi")
 def test_real_announcement_file_reads_back_with_sox(clipset_en, tmp_path):
     path = tmp_path / "A-012-loket3.wav"
     path.write_bytes(compose(announcer.call_clips("A-012", 3, "en"), clipset_en))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import collections
 import json
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -36,8 +35,7 @@ AHEAD = 3
 MAX_GROWTH_KB = 5 * 1024
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(shutil.which("espeak-ng") is None,
-                                 reason="espeak-ng is not installed (scripts/install-system-deps)")]
+              pytest.mark.needs("espeak-ng")]
 
 
 def rss_kb(pid: int) -> int:

@@ -13,6 +13,7 @@ from antrean.errors import ConfigError, HardwareError, ProtocolError, UsageError
 from display import announcer, clips
 from display.player import (AnnouncementQueue, AplaySink, FileSink, RecordSink, VoiceConfig,
                             make_sink, open_voice)
+from tests.fixtures.needs import lacking, need_programs
 
 
 def call(call_id, number="A-012", counter=3, at=None):
@@ -20,11 +21,11 @@ def call(call_id, number="A-012", counter=3, at=None):
             "at": int(time.time() * 1000) if at is None else at}
 
 
-def has_alsa_null():
-    if shutil.which("aplay") is None:
-        return False
+def need_alsa_null():
+    need_programs("aplay")
     names = subprocess.run(["aplay", "-L"], capture_output=True, text=True).stdout.split()
-    return "null" in names
+    if "null" not in names:
+        lacking("ALSA has no null device (package alsa-utils, libasound2's default config)")
 
 
 class GateSink:
@@ -204,16 +205,15 @@ def test_file_sink_writes_numbered_wavs(clipset_id, tmp_path):
         assert w.getframerate() == 22050 and 2 < w.getnframes() / 22050 < 9
 
 
+@pytest.mark.needs("aplay")
 def test_aplay_command_line():
-    if shutil.which("aplay") is None:
-        pytest.skip("aplay is not installed")
     sink = AplaySink("plughw:CARD=Headphones")
     assert sink.command("/tmp/x.wav") == [shutil.which("aplay"), "-q", "-D",
                                           "plughw:CARD=Headphones", "/tmp/x.wav"]
 
 
-@pytest.mark.skipif(not has_alsa_null(), reason="aplay or the ALSA null device is missing")
 def test_aplay_plays_for_real_on_the_null_device(clipset_id, tmp_path):
+    need_alsa_null()
     sink = AplaySink("null", tmp_dir=str(tmp_path))
     q = AnnouncementQueue({"id": clipset_id}, sink)
     try:
@@ -225,7 +225,7 @@ def test_aplay_plays_for_real_on_the_null_device(clipset_id, tmp_path):
     assert list(tmp_path.iterdir()) == []       # the temporary WAV is removed
 
 
-@pytest.mark.skipif(shutil.which("aplay") is None, reason="aplay is not installed")
+@pytest.mark.needs("aplay")
 def test_aplay_on_a_missing_device_reports_aplay_error(clipset_id, tmp_path):
     sink = AplaySink("no_such_alsa_device", tmp_dir=str(tmp_path))
     wav = clips.compose(["chime"], clipset_id)

@@ -9,7 +9,6 @@ spoken (they are shown, not shouted out late). A call made after the link return
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -27,8 +26,7 @@ SETTLE_S = 8            # quiet time at the end of the cut (the display's grace,
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.root,
-    pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("espeak-ng") is None,
-                       reason="needs Xvfb and espeak-ng (scripts/install-system-deps)"),
+    pytest.mark.needs("Xvfb", "espeak-ng"),
 ]
 
 

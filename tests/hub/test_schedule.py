@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from antrean.errors import ConfigError
+from antrean.site import WEEKDAYS, Hours, Period
 from hub.schedule import Schedule
 from tests.fixtures.sites import OFFICE, small_site
 
@@ -56,3 +57,18 @@ def test_a_service_that_never_opens_has_no_reopening(office):
 def test_an_unknown_time_zone_is_a_config_error():
     with pytest.raises(ConfigError, match="time zone"):
         Schedule(dataclasses.replace(small_site(), timezone="Asia/Atlantis"))
+
+
+@pytest.mark.parametrize("when", [at(2026, 11, 24, 23, 59, 59), at(2026, 11, 25, 0, 0),
+                                  at(2026, 11, 24, 23, 59) + 59_999])
+def test_a_day_open_to_24_00_holds_its_last_moment_and_the_next_days_first(when):
+    schedule, site = Schedule(small_site()), small_site()        # ALL_DAY: "00:00-24:00"
+    assert schedule.decide(site.services["KTP"], schedule.local(when)).open
+
+
+def test_23_59_closes_the_last_minute():
+    site = small_site(Hours({d: (Period(dt.time(0, 0), dt.time(23, 59)),) for d in WEEKDAYS}))
+    schedule = Schedule(site)
+    d = schedule.decide(site.services["KTP"], schedule.local(at(2026, 11, 24, 23, 59, 30)))
+    assert (d.open, d.reason, d.reopens.strftime("%d %H:%M")) == \
+        (False, "service_closed", "25 00:00")

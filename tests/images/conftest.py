@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.images import machine
+from tests.fixtures.needs import lacking, need_programs, need_root
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -15,20 +16,17 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def built_image(tmp_path_factory) -> Path:
     if os.environ.get("ANTREAN_IMAGE_TESTS") == "0":
-        pytest.skip("image build and qemu boots turned off (ANTREAN_IMAGE_TESTS=0)")
-    if os.geteuid() != 0:
-        pytest.skip("building the image needs root (mmdebstrap, chroot, file owners); "
-                    "CI runs it as root: ~15 min without the cached base, ~7 min with it")
+        lacking("image build and qemu boots turned off (ANTREAN_IMAGE_TESTS=0)")
+    need_root("building the image (mmdebstrap, chroot, file owners); CI runs it as root: "
+              "~9 min without the cached base, ~2 min with it")
     subprocess.run([str(REPO / "scripts/install-system-deps"), "--image"], check=False)
-    missing = machine.tools_missing()
-    if missing:
-        pytest.skip(f"image build tools missing after install: {', '.join(missing)}")
+    need_programs(*machine.BUILD_TOOLS)
     out = tmp_path_factory.mktemp("image-out")
     env = dict(os.environ, ANTREAN_IMG_OUT=str(out))     # compressed as shipped (xz)
     done = subprocess.run([str(REPO / "images/build.sh")], env=env, capture_output=True,
                           text=True, timeout=1800)
     if not machine.binfmt_ready():
-        pytest.skip("binfmt_misc has no qemu-aarch64 (container without binfmt?)")
+        lacking("binfmt_misc has no qemu-aarch64 (container without binfmt?)")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     (out / "build.log").write_text(done.stdout + done.stderr)
     return next(out.glob("*.img"))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import threading
@@ -190,10 +189,8 @@ def copy_image(image: Path, dest: Path) -> Path:
     return dest
 
 
-def tools_missing() -> list[str]:
-    return [t for t in ("mmdebstrap", "qemu-system-aarch64", "sfdisk", "mcopy", "debugfs",
-                        "update-binfmts", "aarch64-linux-gnu-gcc", "swig")
-            if shutil.which(t) is None]
+BUILD_TOOLS = ("mmdebstrap", "arch-test", "qemu-system-aarch64", "sfdisk", "mcopy", "debugfs",
+               "update-binfmts", "aarch64-linux-gnu-gcc", "swig")
 
 
 def binfmt_ready() -> bool:

@@ -1,7 +1,6 @@
 """images/assemble.py: an MBR image from folders, no loop devices, read back with the same
 tools a technician's PC or the tests of a built image use (sfdisk -J, mtools, debugfs)."""
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -36,8 +35,7 @@ def test_sfdisk_script_is_mbr_with_bootable_fat_first():
     assert "start=139264, size=16384, type=83\n" in script
 
 
-@pytest.mark.skipif(any(shutil.which(t) is None for t in TOOLS),
-                    reason="needs fdisk, dosfstools, mtools, e2fsprogs (scripts/install-system-deps --image)")
+@pytest.mark.needs(*TOOLS)
 def test_assembled_image_reads_back(tmp_path):
     boot, root = tmp_path / "boot", tmp_path / "root"
     (boot / "overlays").mkdir(parents=True)

@@ -1,6 +1,5 @@
 """Fixtures for the kiosk's printing tests: a running virtual printer and a ticket."""
 import datetime as dt
-import shutil
 import subprocess
 from zoneinfo import ZoneInfo
 
@@ -8,6 +7,7 @@ import pytest
 
 from kiosk.ticket import TicketView
 from kiosk.virtual_printer import VirtualPrinter
+from tests.fixtures.needs import need_programs
 
 
 @pytest.fixture
@@ -33,10 +33,9 @@ def view():
     return make_view()
 
 
-def read_qr(png_path) -> str | None:
-    """The QR payload in a PNG, via zbarimg (apt zbar-tools); None when zbarimg is missing."""
-    if shutil.which("zbarimg") is None:
-        return None
+def read_qr(png_path) -> str:
+    """The QR payload in a PNG, via zbarimg (apt zbar-tools)."""
+    need_programs("zbarimg")
     out = subprocess.run(["zbarimg", "-q", "--raw", str(png_path)], capture_output=True,
                          text=True, timeout=30)
     return out.stdout.strip()

@@ -1,6 +1,5 @@
 """The unit files in systemd/: `systemd-analyze verify` on every one, and the traps we know."""
 import configparser
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -57,8 +56,7 @@ def test_every_unit_the_provisioner_enables_exists():
     assert "antrean-reprovision.service" in names
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
-@pytest.mark.skipif(shutil.which("mosquitto") is None, reason="the broker unit runs mosquitto")
+@pytest.mark.needs("systemd-analyze", "mosquitto", "kill", "man")
 def test_systemd_analyze_verify_is_clean(verifiable):
     files = sorted(str(p) for p in verifiable.iterdir())
     done = subprocess.run(["systemd-analyze", "verify", *files], capture_output=True,
@@ -67,7 +65,7 @@ def test_systemd_analyze_verify_is_clean(verifiable):
     assert done.returncode == 0 and done.stderr.strip() == "", done.stderr
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze")
+@pytest.mark.needs("systemd-analyze")
 def test_verify_would_catch_a_typo(verifiable, tmp_path):
     """The check above is able to fail: a misspelt value is reported."""
     broken = tmp_path / "antrean-hub.service"
