@@ -70,3 +70,26 @@ class HubClock:
         """Subscribe ``client`` (a :class:`~antrean.mqtt.HallClient`) to the heartbeat.
         QoS 0 as the hub sends it: a late heartbeat is worse than a missing one."""
         client.subscribe(topics.clock, lambda msg: self.on_heartbeat(msg.payload), qos=0)
+
+
+class PresetClock:
+    """The hub's own clock set to a chosen moment, running at real speed from there.
+
+    A hall runs its hub on the wall clock. A rehearsal or a test runs it from a moment it
+    picks (``antrean hub --clock-from``: a Friday 11:50, the minute before the daily reset),
+    so what the hall does never depends on when it runs; every device follows the hub's
+    clock through the heartbeat. ``set()`` jumps to another moment; time never stops.
+    """
+
+    def __init__(self, start_ms: int, *, monotonic: Callable[[], float] = time.monotonic):
+        self._monotonic = monotonic
+        self._base = (int(start_ms), monotonic())     # replaced whole, as in HubClock
+
+    def now_ms(self) -> int:
+        start_ms, at = self._base
+        return start_ms + int((self._monotonic() - at) * 1000)
+
+    def set(self, ms: int) -> None:
+        self._base = (int(ms), self._monotonic())
+
+    __call__ = now_ms

@@ -90,6 +90,9 @@ def main(argv: list[str]) -> int:
                         help="run on a virtual screen even if one is attached")
     parser.add_argument("--duration", type=float, default=0,
                         help="stop after this many seconds (0 = until Ctrl-C)")
+    parser.add_argument("--clock-from", metavar="MOMENT", default=None,
+                        help="run the hall's clock from this moment, e.g. 2026-11-25T10:00 "
+                        "(a real hall's opening hours at night; see `antrean hub --help`)")
     args = parser.parse_args(argv)
 
     from .broker import run_broker
@@ -103,7 +106,8 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     broker = run_broker(site, work / "broker")
     try:
-        _start_roles(hall, site, args.config, broker, headless)
+        clock = ["--clock-from", args.clock_from] if args.clock_from else []
+        _start_roles(hall, site, args.config, broker, headless, clock)
         _tell(site, work, broker, headless)
         stop.wait(args.duration or None)
     except KeyboardInterrupt:
@@ -114,9 +118,10 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def _start_roles(hall: Hall, site, config: str, broker, headless: bool) -> None:
+def _start_roles(hall: Hall, site, config: str, broker, headless: bool,
+                 clock: list[str]) -> None:
     net = ["--config", config, "--host", broker.host, "--port", str(broker.port)]
-    hall.spawn("hub", ["hub", *net, "--db", str(hall.workdir / "hub.sqlite")])
+    hall.spawn("hub", ["hub", *net, "--db", str(hall.workdir / "hub.sqlite"), *clock])
     if headless:
         hall.start_xvfb()
     shots = hall.workdir / "screens"

@@ -8,14 +8,17 @@ it idempotently), and publishes the snapshots that changed once the inbox is dra
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import queue
 import threading
 import time
 from typing import Callable
+from zoneinfo import ZoneInfo
 
 from antrean import protocol
-from antrean.errors import ProtocolError, StorageError
+from antrean.clock import PresetClock
+from antrean.errors import ProtocolError, StorageError, UsageError
 from antrean.mqtt import HallClient
 from antrean.protocol import Topics
 from antrean.sdnotify import Watchdog
@@ -30,6 +33,17 @@ HEARTBEAT_S = 1.0
 
 def wall_ms() -> int:
     return int(time.time() * 1000)
+
+
+def moment_ms(text: str, timezone: str) -> int:
+    """``--clock-from``'s moment (ISO 8601, local to the site unless it has an offset)."""
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError as e:
+        raise UsageError(f"--clock-from {text!r} is not a moment like 2026-11-27T11:50") from e
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(timezone))
+    return int(moment.timestamp() * 1000)
 
 
 class HubService:
@@ -169,11 +183,17 @@ def main(argv: list[str]) -> int:
                         help="the queue database (default: %(default)s)")
     parser.add_argument("--host", default="127.0.0.1", help="broker host (default: %(default)s)")
     parser.add_argument("--port", type=int, default=1883, help="broker port (default: %(default)s)")
+    parser.add_argument("--clock-from", metavar="MOMENT", default=None,
+                        help="run the hall's clock from this moment instead of the wall clock, "
+                        "e.g. 2026-11-27T11:50 (the site's time zone unless it names one): "
+                        "for rehearsals and tests; every device follows the hub's clock")
     args = parser.parse_args(argv)
 
     from antrean.config import load_site
     site = load_site(args.config)
-    service = HubService(site, args.db, args.host, args.port)
+    now_ms = wall_ms if args.clock_from is None else \
+        PresetClock(moment_ms(args.clock_from, site.timezone))
+    service = HubService(site, args.db, args.host, args.port, now_ms=now_ms)
     import signal
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     try:

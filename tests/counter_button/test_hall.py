@@ -11,12 +11,14 @@ from antrean.clock import HubClock
 from antrean.command import CommandChannel
 from counter_button.app import CounterBox
 from hub.service import HubService
+from tests.fixtures.hallclock import hall_clock
 from tests.counter_button.conftest import LedLog
 
 
 @pytest.fixture
 def real_hub(hall_site, broker, tmp_path):
-    service = HubService(hall_site, str(tmp_path / "hub.sqlite"), broker.host, broker.port)
+    service = HubService(hall_site, str(tmp_path / "hub.sqlite"), broker.host, broker.port,
+                         now_ms=hall_clock())
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
     yield service

@@ -21,6 +21,7 @@ from antrean.command import CommandChannel
 from antrean.config import load_site
 from antrean.mqtt import HallClient
 from hub.service import HubService
+from tests.fixtures.hallclock import hall_clock
 from tests.fixtures.netns import netns, open_broker  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,7 +69,8 @@ class Hall:
 
     def __init__(self, site, broker, db: Path):
         self.site, self.broker, self.db = site, broker, db
-        self.hub = HubService(site, str(db), broker.host, broker.port)
+        self.hub_clock = hall_clock()        # one clock for every incarnation of the hub
+        self.hub = HubService(site, str(db), broker.host, broker.port, now_ms=self.hub_clock)
         self._thread = threading.Thread(target=self.hub.run, daemon=True, name="hub")
         self._thread.start()
         self._clients: list[HallClient] = []

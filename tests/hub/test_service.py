@@ -21,15 +21,19 @@ from antrean.clock import HubClock
 from antrean.mqtt import HallClient
 from antrean.protocol import Topics
 from hub.service import HubService
+from tests.fixtures.hallclock import clock_from, hall_clock
 from hub.store import Store
 from tests.fixtures.sites import small_site
+from tests.fixtures.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB_SCRIPT = """
 import sys
+from antrean.clock import PresetClock
 from tests.fixtures.sites import small_site
 from hub.service import HubService
-HubService(small_site(), sys.argv[1], "127.0.0.1", int(sys.argv[2])).run()
+HubService(small_site(), sys.argv[1], "127.0.0.1", int(sys.argv[2]),
+           now_ms=PresetClock(int(sys.argv[3]))).run()
 """
 
 
@@ -52,6 +56,8 @@ class Device:
             json.loads(m.payload)))
         self.client.subscribe(self.topics.queues, lambda m: self.snapshots["queues"].put(
             json.loads(m.payload)))
+        self.clock = HubClock()                  # a device's time is the hub's (protocol.md)
+        self.clock.follow(self.client, self.topics)
         self.client.start()
         assert self.client.wait_connected(10)
 
@@ -66,7 +72,9 @@ class Device:
 
     def command(self, mtype: str, cmd_id: str | None = None, **fields) -> str:
         cmd_id = cmd_id or uuid.uuid4().hex
-        fields.setdefault("sent_at", HubClock().now_ms())
+        if "sent_at" not in fields and not self.clock.synced:
+            wait_until(lambda: self.clock.synced, 10, "the hub's first heartbeat")
+        fields.setdefault("sent_at", self.clock.now_ms())
         self.send_raw(protocol.encode(mtype, id=cmd_id, **fields))
         return cmd_id
 
@@ -121,7 +129,8 @@ def hall(tmp_path):
 @pytest.fixture
 def hub(hall, tmp_path):
     site, broker, _ = hall
-    service = HubService(site, str(tmp_path / "hub.sqlite"), broker.host, broker.port)
+    service = HubService(site, str(tmp_path / "hub.sqlite"), broker.host, broker.port,
+                         now_ms=hall_clock())
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
     assert service.client.wait_connected(10)    # subscribed: commands will reach it
@@ -223,8 +232,10 @@ def test_the_hub_carries_on_after_a_broker_restart(hall, hub):
     assert snap["epoch"] == hub.epoch
 
 
-def _start_hub(db: Path, port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(db), str(port)], cwd=ROOT,
+def _start_hub(db: Path, port: int, clock) -> subprocess.Popen:
+    """A hub process on the test's clock, carrying on from where that clock is now."""
+    return subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(db), str(port),
+                             str(clock.now_ms())], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -235,7 +246,8 @@ def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp
     before, no number is issued twice, and the database holds exactly one ticket per request."""
     site, broker, device = hall
     db = tmp_path / "hub.sqlite"
-    hub = _start_hub(db, broker.port)
+    clock = hall_clock()
+    hub = _start_hub(db, broker.port, clock)
     kiosk = device("kiosk-1")
     answers: dict[str, dict] = {}
     try:
@@ -244,7 +256,7 @@ def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp
             if i == 60:
                 os.kill(hub.pid, signal.SIGKILL)     # mid-stream: maybe before, maybe after commit
                 hub.wait(10)
-                hub = _start_hub(db, broker.port)
+                hub = _start_hub(db, broker.port, clock)
             tries = 1
             reply = kiosk.wait_reply(cmd, timeout=3)
             while reply is None and tries < 10:          # retry with the same id, as devices do
@@ -281,7 +293,8 @@ def test_antrean_hub_tells_systemd_it_is_ready_and_feeds_the_watchdog(tmp_path):
            "WATCHDOG_USEC": "2000000"}
     hub = subprocess.Popen([sys.executable, "-m", "antrean.cli", "hub", "--config", str(config),
                             "--db", str(tmp_path / "hub.sqlite"), "--host", broker.host,
-                            "--port", str(broker.port)], cwd=ROOT, env=env,
+                            "--port", str(broker.port), *clock_from(hall_clock())],
+                           cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         said = []

@@ -15,6 +15,7 @@ from antrean.config import load_site
 from images import lock
 from kiosk.virtual_printer import VirtualPrinter
 from images.config import IMAGES
+from tests.fixtures.hallclock import clock_from, hall_clock
 from tests.images import machine
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(2400)]
@@ -227,7 +228,8 @@ def hall_on_host(tmp_path):
     with (tmp_path / "hub.log").open("w") as log:
         hub = subprocess.Popen([sys.executable, "-m", "antrean.cli", "hub", "--config",
                                 str(HALL), "--db", str(tmp_path / "hub.sqlite"),
-                                "--port", str(broker.port)], stdout=log, stderr=log)
+                                "--port", str(broker.port), *clock_from(hall_clock())],
+                               stdout=log, stderr=log)
     yield broker
     hub.terminate()
     hub.wait(10)

@@ -26,6 +26,7 @@ from antrean.broker import run_broker
 from antrean.config import load_site
 from antrean.protocol import Topics
 from hub.service import HubService
+from tests.fixtures.hallclock import hall_clock
 from kiosk.virtual_printer import VirtualPrinter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +58,9 @@ class Hall:
         self.site = load_site(config)
         self.broker = run_broker(self.site, tmp_path / "broker")
         self.db = tmp_path / "hub.sqlite"
-        self.hub = HubService(self.site, str(self.db), self.broker.host, self.broker.port)
+        self.clock = hall_clock()
+        self.hub = HubService(self.site, str(self.db), self.broker.host, self.broker.port,
+                              now_ms=self.clock)
         self._hub_thread = threading.Thread(target=self.hub.run, name="hub", daemon=True)
         self._hub_thread.start()
         self.printer = VirtualPrinter(out_dir=tmp_path / "tickets", pty=False).start()
