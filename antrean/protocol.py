@@ -142,14 +142,14 @@ COMMANDS: dict[str, dict[str, tuple]] = {
 # What the hub and devices publish (validated by receivers that care).
 PUBLICATIONS: dict[str, dict[str, tuple]] = {
     "reply": {"id": ((str, type(None)), True, None), "ok": ((bool,), True, None)},
-    "state.queues": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+    "state.queues": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
                      "at": (INT, True, _nonneg), "services": ((dict,), True, None)},
-    "state.hall": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+    "state.hall": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
                    "at": (INT, True, _nonneg), "counters": ((dict,), True, None),
                    "calls": ((list,), True, None)},
-    "clock": {"epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
+    "clock": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
               "now": (INT, True, _nonneg), "tz": (STR, True, None)},
-    "called": {"call": ((dict,), True, None)},
+    "called": {"db": (INT, False, _nonneg), "call": ((dict,), True, None)},
     "presence": {"device": (STR, True, None), "role": (STR, True, None),
                  "state": (STR, True, _one_of("online", "offline", "lost")),
                  "session": (STR, True, None), "bdseq": (INT, True, _nonneg)},

@@ -37,6 +37,8 @@ MAX_CALLS = 20          # state.hall carries at most 20 calls; we keep as many
 class Memory(Protocol):
     def last(self) -> int | None: ...
     def remember(self, call_id: int) -> None: ...
+    def db(self) -> int | None: ...
+    def switch(self, db: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -147,6 +149,7 @@ class DisplayState:
         restart): they are shown, never spoken late in a burst."""
         try:
             msg = protocol.decode(payload, ACCEPTED)
+            self._follow_db(msg.get("db"))
             if retained and msg["type"] == "state.hall":
                 return self._on_hall(msg, speak=False)
             handler = {"state.hall": self._on_hall, "state.queues": self._on_queues,
@@ -158,6 +161,19 @@ class DisplayState:
 
     def on_link(self, up: bool) -> None:
         self._link_up = up
+
+    def _follow_db(self, db: int | None) -> None:
+        """Another hub database (a card swap, a rebuild): its epochs, revisions and call ids
+        start anew, so forget what was shown and announced, and take its state as it comes."""
+        if db is None or db == self.memory.db():
+            return
+        if self.memory.db() is not None:
+            log.warning("the hub's database changed (%s -> %s): starting afresh",
+                        self.memory.db(), db)
+            self._order.clear()
+            self._calls.clear()
+            self._pending.clear()
+        self.memory.switch(db)
 
     # ---- outputs -----------------------------------------------------------------------
     def stale(self) -> bool:

@@ -1,9 +1,15 @@
 """The kiosk commands: issuing tickets, print confirmations, number leases, offline tickets.
 
+Numbers: online tickets of a service are numbered from 001 each day without gaps; numbers
+leased to kiosks for offline use come from a range of their own from ``OFFLINE_FIRST`` (5001),
+so a lease never makes the next visitor's number jump and an offline ticket is recognisable
+by its number.
+
 Quota rule: a service's daily quota counts every online ticket that is or may still become
-valid (``printing`` and beyond; not ``cancelled`` or ``expired``) plus every number leased to a
-kiosk that day, used or not (a leased number may be on paper already; the hub cannot know).
-A lease therefore takes at most what is left of the quota.
+valid (``printing`` and beyond; not ``cancelled`` or ``expired``) and every offline ticket the
+hub has received. Leased numbers do not count until they come back as tickets: they would
+turn visitors away while nobody holds them. A lease is at most what is left of the quota,
+and offline tickets are accepted even past it (the visitor holds the paper).
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ if TYPE_CHECKING:
     from .queue import QueueEngine
 
 CONFIRMED = ("waiting", "called", "done", "skipped", "no_show")
+OFFLINE_FIRST = 5001        # offline (leased) numbers: 5001-9999; online: 1-5000
 
 
 class TicketDesk:
@@ -72,6 +79,8 @@ class TicketDesk:
         if priority and not svc.priority_allowed:
             raise Refused("priority_not_allowed", name=svc.name, name_en=svc.name_en)
         seq = sd["next_seq"]
+        if seq >= OFFLINE_FIRST:        # 5,000 visitors of one service in a day
+            raise self._quota_refusal(svc, run)
         self.store.run("UPDATE service_days SET next_seq = ?, used = used + 1 "
                        "WHERE service = ? AND day = ?", (seq + 1, svc.id, run.day))
         ticket_id = self._insert(svc, run.day, seq, priority, "printing", run.device,
@@ -128,10 +137,10 @@ class TicketDesk:
             if left == 0:
                 raise self._quota_refusal(svc, run)
             size = min(size, left)
-        first = sd["next_seq"]
+        first = sd["next_offline"]
         last = first + size - 1
-        self.store.run("UPDATE service_days SET next_seq = ?, used = used + ? "
-                       "WHERE service = ? AND day = ?", (last + 1, size, svc.id, run.day))
+        self.store.run("UPDATE service_days SET next_offline = ? WHERE service = ? AND day = ?",
+                       (last + 1, svc.id, run.day))
         self.store.run("INSERT INTO leases (device, service, day, first, last, at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
                        (run.device, svc.id, run.day, first, last, run.now))
@@ -165,6 +174,8 @@ class TicketDesk:
         if status == "expired":
             self.store.run("UPDATE tickets SET finished_at = ? WHERE id = ?", (run.now, ticket_id))
             raise Refused("past_day", number=shown, day=day)
+        self.store.run("UPDATE service_days SET used = used + 1 WHERE service = ? AND day = ?",
+                       (svc.id, day))
         run.changed.add("queues")
         return {"ticket": self.engine.views.ticket(ticket_id)}
 

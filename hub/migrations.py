@@ -8,6 +8,7 @@ newer Antrean (an unknown name) is refused rather than silently misread.
 """
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import time
 from typing import Callable
@@ -65,8 +66,22 @@ def _initial(db: sqlite_utils.Database) -> None:
                                pk="service")
 
 
+def _offline_range(db: sqlite_utils.Database) -> None:
+    # Leased numbers get a range of their own (hub/issuing.py) and no longer count as used.
+    db["service_days"].add_column("next_offline", int, not_null_default=5001)
+
+
+def _identity(db: sqlite_utils.Database) -> None:
+    # Published as ``db`` with every snapshot and call (docs/protocol.md): a device that
+    # sees another one knows the hub's database was replaced. 52 bits: exact in JSON.
+    db.execute("INSERT INTO meta (key, value) VALUES ('db_id', ?)",
+               (secrets.randbits(52) | 1,))
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
+    ("0002_offline_range", _offline_range),
+    ("0003_identity", _identity),
 ]
 
 

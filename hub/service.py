@@ -56,7 +56,10 @@ class HubService:
         self.now_ms = now_ms
         self.store = Store(db_path)
         self.engine = QueueEngine(self.store, site)
-        self.epoch = self.store.next_epoch()
+        started = now_ms()
+        self.epoch = self.store.next_epoch(started)
+        self.store.raise_call_ids(started)
+        self.db_id = self.store.db_id()
         self.rev = 0
         self.inbox: queue.Queue[Callable[[], None]] = queue.Queue()
         self._stop = threading.Event()
@@ -130,7 +133,8 @@ class HubService:
         # Committed: now it may be answered, announced and acknowledged.
         self._reply(device, cmd["id"], outcome.reply)
         for call in outcome.calls:
-            self.client.publish(self.topics.called, protocol.encode("called", call=call), qos=1)
+            self.client.publish(self.topics.called,
+                                protocol.encode("called", db=self.db_id, call=call), qos=1)
         self._dirty |= outcome.changed
         msg.ack()
 
@@ -148,7 +152,8 @@ class HubService:
         if self._dirty:
             self._publish_snapshots(self._dirty)
         self.client.publish(self.topics.clock, protocol.encode(
-            "clock", epoch=self.epoch, rev=self.rev, now=now, tz=self.site.timezone), qos=0)
+            "clock", db=self.db_id, epoch=self.epoch, rev=self.rev, now=now,
+            tz=self.site.timezone), qos=0)
 
     def _on_link(self, up: bool) -> None:
         log.info("broker link %s", "up" if up else "down")
@@ -156,7 +161,7 @@ class HubService:
             # A restarted broker may have lost its retained messages: the hub's SQLite is
             # the truth, so both snapshots go out again on every connect.
             self._publish_snapshots({"queues", "hall"})
-            self.client.set_health({"epoch": self.epoch})
+            self.client.set_health({"epoch": self.epoch, "db": self.db_id})
 
     def _publish_snapshots(self, which: set[str]) -> None:
         now = self.now_ms()
@@ -164,13 +169,13 @@ class HubService:
             self.rev += 1
             body = self.engine.queues_state(now)
             self.client.publish(self.topics.queues, protocol.encode(
-                "state.queues", epoch=self.epoch, rev=self.rev, at=now, **body),
+                "state.queues", db=self.db_id, epoch=self.epoch, rev=self.rev, at=now, **body),
                 qos=1, retain=True)
         if "hall" in which:
             self.rev += 1
             body = self.engine.hall_state(now)
             self.client.publish(self.topics.hall, protocol.encode(
-                "state.hall", epoch=self.epoch, rev=self.rev, at=now, **body),
+                "state.hall", db=self.db_id, epoch=self.epoch, rev=self.rev, at=now, **body),
                 qos=1, retain=True)
         self._dirty.clear()
 

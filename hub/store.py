@@ -90,9 +90,25 @@ class Store:
         self.run("INSERT INTO meta (key, value) VALUES (?, ?) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
 
-    def next_epoch(self) -> int:
-        """Increment and store the boot epoch (snapshots are ordered by (epoch, rev))."""
+    def next_epoch(self, now_ms: int = 0) -> int:
+        """Store and return this start's epoch (snapshots are ordered by (epoch, rev)): one
+        more than the last, and at least the hub's clock in ms, so a fresh or restored
+        database still starts above every epoch the devices have seen."""
         with self.transaction():
-            epoch = (self.meta("epoch") or 0) + 1
+            epoch = max((self.meta("epoch") or 0) + 1, now_ms)
             self.set_meta("epoch", epoch)
         return epoch
+
+    def raise_call_ids(self, at_least: int) -> None:
+        """Let the next ``call_id`` be above ``at_least`` (the hub's clock at start): a
+        display that spoke calls of a database swapped since then still speaks the new
+        ones. AUTOINCREMENT keeps its high mark in sqlite_sequence."""
+        with self.transaction():
+            self.run("INSERT INTO sqlite_sequence (name, seq) SELECT 'calls', 0 WHERE NOT "
+                     "EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'calls')")
+            self.run("UPDATE sqlite_sequence SET seq = ? WHERE name = 'calls' AND seq < ?",
+                     (at_least, at_least))
+
+    def db_id(self) -> int:
+        """The database's identity: made once with it, kept by a backup's copy."""
+        return int(self.meta("db_id"))

@@ -70,6 +70,9 @@ class Issuer:
                                   # the device ever answered status queries
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer")
         self._leasing: set[str] = set()     # services with a lease request in flight
+        # Services whose last lease was cut to the quota left: asking again before those
+        # numbers are used would only reserve more numbers than the day may issue.
+        self._short: set[str] = set()
         self.printer_state = "unknown"
 
     def close(self) -> None:
@@ -233,9 +236,9 @@ class Issuer:
         today = dt.datetime.fromtimestamp(self.clock.now_ms() / 1000, self._tz()).date()
         self.outbox.forget_before(today.isoformat())
         for service in self.kiosk.services or tuple(self.site.services):
-            if service in self._leasing or \
-                    self.outbox.numbers_left(service, today.isoformat()) * 2 >= \
-                    self.site.rules.lease_size:
+            left = self.outbox.numbers_left(service, today.isoformat())
+            if service in self._leasing or left * 2 >= self.site.rules.lease_size or \
+                    (service in self._short and left > 0):
                 continue
             self._leasing.add(service)
             self.channel.send("lease.request", {"service": service},
@@ -247,6 +250,9 @@ class Issuer:
         if reply and reply.get("ok"):
             lease = reply["result"]["lease"]
             self.outbox.add_lease(lease["service"], lease["day"], lease["first"], lease["last"])
+            granted = lease["last"] - lease["first"] + 1
+            (self._short.add if granted < self.site.rules.lease_size else self._short.discard)(
+                service)
 
 
 def _offline_fields(t: OfflineTicket) -> dict:

@@ -13,7 +13,7 @@ LANGUAGES = ("id", "en")
 TEXT: dict[str, dict[str, str]] = {
     "id": {
         "other_language": "English",
-        "offline": "luring",
+        "offline": "tanpa jaringan",
         "home_title": "Silakan pilih instansi",
         "home_hint": "Sentuh instansi yang Anda tuju untuk mengambil nomor antrean.",
         "services_title": "Pilih layanan",
@@ -33,7 +33,7 @@ TEXT: dict[str, dict[str, str]] = {
         "closed_on_break": "Istirahat \u2014 buka lagi pukul {time}",
         "closed_on_break_open": "Istirahat",
         "closed_quota_exhausted": "Kuota hari ini sudah habis",
-        "closed_no_numbers": "Tidak dapat mencetak: kios luring dan nomor cadangan habis",
+        "closed_no_numbers": "Tidak dapat mencetak: kios tanpa jaringan dan nomor cadangan habis",
         "priority_title": "Apakah Anda memerlukan antrean prioritas?",
         "priority_hint": "Antrean prioritas dipanggil bergantian dengan antrean biasa.",
         "priority_none": "Tidak, antrean biasa",
@@ -46,7 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "done_title": "Silakan ambil tiket Anda",
         "done_ahead": "{n} orang di depan Anda",
         "done_ahead_none": "Tidak ada antrean di depan Anda",
-        "done_offline": "Kios sedang luring. Nomor Anda tetap berlaku.",
+        "done_offline": "Kios sedang tanpa jaringan. Nomor Anda tetap berlaku.",
         "done_button": "Selesai",
         "error_title": "Maaf, tiket tidak dapat dicetak",
         "error_closed_title": "Maaf, layanan ini tidak menerima antrean",

@@ -87,3 +87,17 @@ def test_the_default_place_follows_systemd_then_xdg():
         Path("/var/lib/antrean/d1-announced.json")
     assert default_path("d1", {"XDG_STATE_HOME": "/x"}) == Path("/x/antrean/d1-announced.json")
     assert default_path("d1", {"HOME": "/h"}) == Path("/h/.local/state/antrean/d1-announced.json")
+
+
+def test_another_database_starts_afresh_and_the_first_one_keeps_an_old_memory(tmp_path):
+    path = tmp_path / "m.json"
+    old = AnnounceMemory(path)
+    old.remember(41)                       # written before databases had an identity
+    memory = AnnounceMemory(path)
+    memory.switch(7001)
+    assert (memory.last(), memory.db()) == (41, 7001)
+    memory.switch(9002)                    # a swapped database: its ids say nothing of 41
+    assert (memory.last(), memory.db()) == (None, 9002)
+    memory.remember(3)
+    again = AnnounceMemory(path)
+    assert (again.last(), again.db()) == (3, 9002)

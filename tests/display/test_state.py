@@ -225,3 +225,21 @@ def test_which_counters_a_display_shows(site):
         shown_counters(site, replace(site.displays["display-3"], counters=(3, 1)))
     with pytest.raises(ConfigError):
         shown_counters(site, replace(site.displays["display-3"], counters=(99,)))
+
+
+def test_a_new_hub_database_is_followed_even_when_its_numbers_start_lower(site, tmp_path, mono):
+    """Given a display that spoke call 50 of one database and shows epoch 9, when the hub comes
+    back on another database (epoch 1, call 1: its clock was wrong), then its state is shown
+    and its calls are spoken, each once."""
+    state = make(site, tmp_path, mono)
+    state.receive(encode("clock", db=11, epoch=9, rev=1, now=T0, tz="Asia/Jakarta"))
+    spoken = state.receive(encode("called", db=11, call=call(50)))
+    assert [c.call_id for c in spoken] == [50]
+    state.receive(encode("clock", db=22, epoch=1, rev=1, now=T0, tz="Asia/Jakarta"))
+    first = encode("state.hall", db=22, epoch=1, rev=2, at=T0, counters={"3": {
+        "paused": False, "number": "A-001", "service": "KTP", "call_id": 1}},
+        calls=[call(1, "A-001")])
+    assert [c.call_id for c in state.receive(first)] == [1]
+    assert state.view().latest.number == "A-001"
+    assert state.receive(encode("called", db=22, call=call(1, "A-001"))) == []
+    assert (state.memory.db(), state.memory.last()) == (22, 1)

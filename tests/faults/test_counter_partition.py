@@ -162,7 +162,7 @@ def test_fifty_presses_over_a_lossy_slow_link_never_call_twice(netns, open_hall,
     hall = open_hall
     for _ in range(55):
         hall.ticket("KTP")
-    started_ms = int(time.time() * 1000)
+    started_ms = hall.hub_clock.now_ms()           # calls and commands carry the hub's time
     # Given 10 % packet loss and 50 ms delay each way on the box's link,
     netns.impair(delay_ms=50, loss_pct=10)
     outcomes = []

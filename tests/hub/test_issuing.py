@@ -142,14 +142,17 @@ def test_a_holiday_closes_every_service(make_hall):
     assert "besok pukul 08.00" in reply["error"]["message"]
 
 
-def test_the_quota_counts_valid_tickets_and_leased_numbers(make_hall):
+def test_the_quota_counts_valid_and_offline_tickets_never_leased_numbers(make_hall):
     hall = make_hall(small_site(quota=5, rules=QueueRules(lease_size=2)))
     t1 = hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]
     hall.ok("kiosk-1", "ticket.print_failed", ticket=t1["id"])          # gives its place back
     hall.issue("KTP")
     hall.ok("kiosk-1", "ticket.request", service="KTP")                 # printing counts
-    lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]   # 2 more
+    lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
     assert lease["last"] - lease["first"] + 1 == 2
+    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["quota_left"] == 3
+    assert _offline(hall, lease["first"], MONDAY_9)["ok"]                # it came back: counts
+    hall.issue("KTP")
     assert hall.engine.queues_state(hall.now)["services"]["KTP"]["quota_left"] == 1
     hall.issue("KTP")
     reply = hall.send("kiosk-1", "ticket.request", service="KTP").reply
@@ -159,6 +162,16 @@ def test_the_quota_counts_valid_tickets_and_leased_numbers(make_hall):
     state = hall.engine.queues_state(hall.now)["services"]["KTP"]
     assert state["open"] is False and state["reason"] == "quota_exhausted"
     assert state["quota_left"] == 0 and state["opens_on"] == "2026-11-24"
+    assert _offline(hall, lease["last"], MONDAY_9)["ok"]     # on paper: taken past the quota
+
+
+def test_a_quota_of_two_with_a_lease_held_still_serves_two_visitors_online(make_hall):
+    """Madiun's small quotas: a kiosk connecting (and leasing) must not use them up."""
+    hall = make_hall(small_site(quota=2))
+    lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
+    assert lease["last"] - lease["first"] + 1 == 2          # at most the quota left
+    assert [hall.issue("KTP")["number"] for _ in range(2)] == ["A-001", "A-002"]
+    assert hall.refused("kiosk-1", "ticket.request", service="KTP") == "quota_exhausted"
 
 
 def test_an_expired_ticket_gives_its_quota_back(make_hall):
@@ -170,14 +183,16 @@ def test_an_expired_ticket_gives_its_quota_back(make_hall):
     assert hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]["number"] == "A-002"
 
 
-def test_a_lease_reserves_numbers_nobody_else_gets(hall):
-    hall.ok("kiosk-1", "ticket.request", service="KTP")
+def test_leases_come_from_their_own_range_and_online_numbers_follow_from_001(hall):
+    """The first visitor of the day gets 001 however many kiosks leased before, and online
+    numbers never jump; leased numbers (5001 on) never collide with them or each other."""
     lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
-    assert lease == {"service": "KTP", "day": "2026-11-23", "first": 2, "last": 11}
-    assert hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]["number"] == "A-012"
+    assert lease == {"service": "KTP", "day": "2026-11-23", "first": 5001, "last": 5010}
+    assert hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]["number"] == "A-001"
     second = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
-    assert (second["first"], second["last"]) == (13, 22)
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["next_number"] == "A-023"
+    assert (second["first"], second["last"]) == (5011, 5020)
+    assert hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]["number"] == "A-002"
+    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["next_number"] == "A-003"
 
 
 def test_no_lease_when_the_service_does_not_open_again_today(make_hall):
@@ -185,7 +200,7 @@ def test_no_lease_when_the_service_does_not_open_again_today(make_hall):
     assert hall.refused("kiosk-1", "lease.request", service="KTP") == "service_closed"
     before = make_hall(small_site(OFFICE), now=at(2026, 11, 24, 7),
                        path=hall.store.path + ".next-morning")
-    assert before.ok("kiosk-1", "lease.request", service="KTP")["lease"]["first"] == 1
+    assert before.ok("kiosk-1", "lease.request", service="KTP")["lease"]["first"] == 5001
 
 
 def _offline(hall, number, issued_at, day="2026-11-23", service="KTP", **kw):
@@ -197,10 +212,10 @@ def _offline(hall, number, issued_at, day="2026-11-23", service="KTP", **kw):
 def test_an_offline_ticket_is_placed_by_its_issue_time(hall):
     lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
     hall.advance(60)
-    online = hall.issue("KTP")                       # A-011, issued now
+    online = hall.issue("KTP")                       # A-001, issued now
     reply = _offline(hall, lease["first"], MONDAY_9 + 30_000)   # printed earlier, offline
     ticket = reply["result"]["ticket"]
-    assert ticket["number"] == "A-001" and ticket["status"] == "waiting" and ticket["offline"]
+    assert ticket["number"] == "A-5001" and ticket["status"] == "waiting" and ticket["offline"]
     assert ticket["ahead"] == 0
     assert hall.next(1)["ticket"] == ticket["id"]
     assert hall.next(1)["ticket"] == online["id"]
@@ -208,8 +223,8 @@ def test_an_offline_ticket_is_placed_by_its_issue_time(hall):
 
 def test_an_offline_ticket_is_accepted_once_even_under_a_new_id(hall):
     hall.ok("kiosk-1", "lease.request", service="KTP")
-    first = _offline(hall, 3, MONDAY_9)
-    again = _offline(hall, 3, MONDAY_9 + 5)          # a new command id, same number
+    first = _offline(hall, 5003, MONDAY_9)
+    again = _offline(hall, 5003, MONDAY_9 + 5)          # a new command id, same number
     assert again["result"]["ticket"]["id"] == first["result"]["ticket"]["id"]
     assert hall.store.value("SELECT COUNT(*) FROM tickets") == 1
 
@@ -218,34 +233,36 @@ def test_an_offline_number_outside_the_devices_leases_is_refused(make_hall):
     site = small_site()
     site = dataclasses.replace(site, kiosks={**site.kiosks, "kiosk-2": Kiosk("kiosk-2", "pw")})
     hall = make_hall(site)
-    assert _offline(hall, 1, MONDAY_9)["error"]["code"] == "lease_exhausted"
-    hall.ok("kiosk-2", "lease.request", service="KTP")            # 1..10 are kiosk-2's
-    assert _offline(hall, 1, MONDAY_9)["error"]["code"] == "lease_exhausted"
-    hall.ok("kiosk-1", "lease.request", service="KTP")            # 11..20
-    assert _offline(hall, 11, MONDAY_9)["ok"]
-    assert _offline(hall, 21, MONDAY_9)["error"]["code"] == "lease_exhausted"
-    assert _offline(hall, 11, MONDAY_9, service="KK")["error"]["code"] == "lease_exhausted"
+    assert _offline(hall, 5001, MONDAY_9)["error"]["code"] == "lease_exhausted"
+    hall.ok("kiosk-2", "lease.request", service="KTP")            # 5001..5010: kiosk-2's
+    assert _offline(hall, 5001, MONDAY_9)["error"]["code"] == "lease_exhausted"
+    hall.ok("kiosk-1", "lease.request", service="KTP")            # 5011..5020
+    assert _offline(hall, 5011, MONDAY_9)["ok"]
+    assert _offline(hall, 5021, MONDAY_9)["error"]["code"] == "lease_exhausted"
+    assert _offline(hall, 1, MONDAY_9)["error"]["code"] == "lease_exhausted"   # online range
+    assert _offline(hall, 5011, MONDAY_9, service="KK")["error"]["code"] == "lease_exhausted"
 
 
 def test_an_offline_ticket_from_a_past_day_is_kept_as_expired_and_refused(hall):
     hall.ok("kiosk-1", "lease.request", service="KTP")
     hall.now = at(2026, 11, 24, 9)
-    reply = _offline(hall, 2, MONDAY_9, day="2026-11-23")
+    reply = _offline(hall, 5002, MONDAY_9, day="2026-11-23")
     assert reply["error"]["code"] == "expired" and "2026-11-23" in reply["error"]["message"]
-    assert hall.status("2026-11-23.KTP.2") == "expired"
-    assert _offline(hall, 2, MONDAY_9, day="2026-11-23")["error"]["code"] == "expired"
+    assert hall.status("2026-11-23.KTP.5002") == "expired"
+    assert _offline(hall, 5002, MONDAY_9, day="2026-11-23")["error"]["code"] == "expired"
     assert hall.next(1) is None
 
 
 def test_offline_priority_is_dropped_where_the_service_has_none(hall):
     hall.ok("kiosk-1", "lease.request", service="AKTA")
-    ticket = _offline(hall, 1, MONDAY_9, service="AKTA", priority="elderly")["result"]["ticket"]
+    ticket = _offline(hall, 5001, MONDAY_9, service="AKTA",
+                      priority="elderly")["result"]["ticket"]
     assert ticket["priority"] is None and ticket["status"] == "waiting"
 
 
 def test_an_offline_issue_time_ahead_of_the_hub_is_clamped(hall):
     hall.ok("kiosk-1", "lease.request", service="KTP")
-    ticket = _offline(hall, 1, hall.now + 3_600_000)["result"]["ticket"]
+    ticket = _offline(hall, 5001, hall.now + 3_600_000)["result"]["ticket"]
     assert ticket["issued_at"] == hall.now
 
 

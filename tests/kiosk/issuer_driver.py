@@ -2,7 +2,11 @@
 CommandChannel, Outbox, Issuer and network printer, wired as kiosk/screens/touchscreen.py
 wires them, driven by lines on stdin and reporting JSON lines on stdout.
 
-    python -m tests.kiosk.issuer_driver CONFIG HOST PORT PRINTER_PORT STATE_DIR
+    python -m tests.kiosk.issuer_driver CONFIG HOST PORT PRINTER_PORT STATE_DIR NOW_MS
+
+NOW_MS is the hub's clock when the driver starts: the kiosk's own clock agrees with the
+hub's, as in a hall where both keep time, so a kiosk restarted while the hub is away still
+prints for the hub's day (the test's hub runs on a clock it set, not the wall clock).
 
 stdin:  ``issue SERVICE N``   issue N tickets one after the other
         ``lease SERVICE N``   report ``leased`` once N numbers are leased for SERVICE today
@@ -23,7 +27,7 @@ import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from antrean.clock import HubClock
+from antrean.clock import HubClock, PresetClock
 from antrean.command import CommandChannel
 from antrean.config import load_site
 from antrean.mqtt import HallClient
@@ -39,11 +43,13 @@ def say(**fields) -> None:
 
 
 class Driver:
-    def __init__(self, config: str, host: str, port: int, printer_port: int, state_dir: str):
+    def __init__(self, config: str, host: str, port: int, printer_port: int, state_dir: str,
+                 now_ms: int):
         self.site = load_site(config)
         self.kiosk = self.site.kiosks["kiosk-1"]
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
-        self.clock = HubClock()
+        own = PresetClock(now_ms)
+        self.clock = HubClock(wall=lambda: own.now_ms() / 1000)
         self.client = HallClient(site=self.site.id, device=self.kiosk.id, role="kiosk",
                                  password=self.kiosk.password, host=host, port=port,
                                  deliver=self.jobs.put)
@@ -128,5 +134,5 @@ class Driver:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    config, host, port, printer_port, state_dir = sys.argv[1:6]
-    Driver(config, host, int(port), int(printer_port), state_dir).run()
+    config, host, port, printer_port, state_dir, now_ms = sys.argv[1:7]
+    Driver(config, host, int(port), int(printer_port), state_dir, int(now_ms)).run()

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import paho.mqtt.client as paho
 import pytest
@@ -26,7 +25,7 @@ from antrean.broker import run_broker
 from antrean.config import load_site
 from antrean.protocol import Topics
 from hub.service import HubService
-from tests.fixtures.hallclock import hall_clock
+from tests.fixtures.hallclock import WEDNESDAY_10, hall_clock
 from kiosk.virtual_printer import VirtualPrinter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +43,7 @@ def write_site(tmp_path: Path, *, holiday_today: bool = False, lease_size: int =
     """The mini hall's TOML, changed as a test needs (today a holiday, lease size)."""
     text = MINI_HALL.read_text()
     if holiday_today:
-        today = dt.datetime.now(ZoneInfo("Asia/Jakarta")).date().isoformat()
+        today = WEDNESDAY_10.date().isoformat()            # the hub's day (hall_clock)
         text = text.replace("holidays = []", f"holidays = [{today}]")
     text = text.replace("lease_size = 10", f"lease_size = {lease_size}")
     path = tmp_path / "site.toml"

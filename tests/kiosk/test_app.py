@@ -178,9 +178,10 @@ def test_offline_the_kiosk_prints_from_its_lease_and_the_hub_gets_the_ticket(hal
     # then the discreet mark shows, and a ticket still comes out, marked offline
     assert reports[0]["offline"]
     done = reports[5]
-    assert done["note"] == "Kios sedang luring. Nomor Anda tetap berlaku."
+    assert done["note"] == "Kios sedang tanpa jaringan. Nomor Anda tetap berlaku."
     paper = decoded(h.printer.wait_for_job(10))
-    assert done["number"] in paper and "luring" in paper
+    assert done["number"] in paper and "Nomor cadangan" in paper
+    assert int(done["number"].split("-")[1]) >= 5001       # the offline range, on paper too
     # and once the broker is back the hub has it, waiting
     h.broker.start()
     k.steps_until(2)

@@ -27,7 +27,8 @@ class KioskProcess:
         self.log = open(tmp_path / f"driver-{os.urandom(3).hex()}.log", "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.kiosk.issuer_driver", str(h.config), h.broker.host,
-             str(h.broker.port), str(h.printer.port), str(tmp_path / "kiosk-state")],
+             str(h.broker.port), str(h.printer.port), str(tmp_path / "kiosk-state"),
+             str(h.clock.now_ms())],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
         self.events: queue.Queue = queue.Queue()

@@ -112,7 +112,7 @@ def test_unknown_or_zero_wait_and_offline_note():
     lines = texts(decode(render_ticket(
         make_view(people_ahead=None, estimated_wait_min=None, offline=True), "58mm")))
     assert not any("depan" in t or "tunggu" in t for t in lines)
-    assert any("luring" in t for t in lines)
+    assert any("Nomor cadangan" in t for t in lines)
     lines = texts(decode(render_ticket(make_view(people_ahead=0, estimated_wait_min=0), "58mm")))
     assert "Tidak ada antrean di depan Anda" in lines
     assert "Perkiraan tunggu: < 1 menit" in lines
