@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 
 .PHONY: demo test test-fast bench install clean
 
-$(STAMP): setup.cfg pyproject.toml scripts/install-system-deps
+$(STAMP): setup.cfg pyproject.toml scripts/install-system-deps scripts/system-packages
 	scripts/install-system-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
@@ -22,10 +22,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/antrean demo
 
+# As root the suite also builds and boots the SD card image: its tools first.
 test: $(STAMP)
+	[ "$$(id -u)" -ne 0 ] || scripts/install-system-deps --image
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 test-fast: $(STAMP)
+	[ "$$(id -u)" -ne 0 ] || scripts/install-system-deps --image
 	$(PY) -m pytest -q -m 'not slow' $(PYTEST_ARGS)
 
 bench: $(STAMP)

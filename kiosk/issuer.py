@@ -12,13 +12,15 @@ Kivy clock in the app), so the UI thread never waits on a printer or the network
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 from zoneinfo import ZoneInfo
 
-from antrean.errors import HardwareError
+from antrean.errors import HardwareError, UsageError
 from antrean.site import Kiosk, Site
 
 from .outbox import OfflineTicket, Outbox
@@ -27,6 +29,7 @@ from .ticket import TicketView, render_ticket
 log = logging.getLogger("antrean.kiosk")
 
 # Replies after which a handed-over offline ticket or a confirmation must not be sent again.
+MAX_IN_FLIGHT = 20      # outbox commands awaiting replies at once
 FINAL_ERRORS = {"lease_exhausted", "expired", "unknown_ticket", "ticket_not_printing",
                 "unknown_service", "bad_payload", "not_allowed"}
 
@@ -73,6 +76,13 @@ class Issuer:
         # Services whose last lease was cut to the quota left: asking again before those
         # numbers are used would only reserve more numbers than the day may issue.
         self._short: set[str] = set()
+        # Hand-over: each outbox entry has one command id for life (a resend is the same
+        # command) and at most one command in flight; at most MAX_IN_FLIGHT at once, so a
+        # day offline goes back in O(n) messages and never fills paho's queue.
+        self._flight_lock = threading.Lock()
+        self._in_flight: set[str] = set()
+        self._sent: set[str] = set()     # command ids sent by this process at least once
+        self._lease_ids: dict[str, str] = {}     # service -> id of an unanswered lease request
         self.printer_state = "unknown"
 
     def close(self) -> None:
@@ -155,7 +165,7 @@ class Issuer:
             finish(IssueResult(False, service=service, offline=True, error=error))
             return
         finish(IssueResult(True, number, service, ahead, wait, offline=True))
-        self.flush()
+        self.flush(resend=False)
 
     # ---- printing ---------------------------------------------------------------------
     def _printer_problem(self) -> str:
@@ -205,31 +215,59 @@ class Issuer:
     # ---- confirmations, leases, outbox -----------------------------------------------
     def _confirm(self, ticket_id: str) -> None:
         self.outbox.add_confirm(ticket_id)
-        self.channel.send("ticket.printed", {"ticket": ticket_id}, timeout=self.request_timeout,
-                          on_reply=lambda r: self._settled(r, ticket_id, self.outbox.confirmed))
+        self._hand_over("ticket.printed", {"ticket": ticket_id}, f"p.{ticket_id}",
+                        self.outbox.confirmed, ticket_id)
+
+    def _hand_over(self, mtype: str, fields: dict, cmd_id: str,
+                   done: Callable[[str], None], key: str, resend: bool = True) -> bool:
+        """Send one outbox entry unless it is in flight already (or, without ``resend``,
+        was sent before); False when the flight is full (the caller stops for now: replies
+        make room and the next flush goes on)."""
+        with self._flight_lock:
+            if cmd_id in self._in_flight or (not resend and cmd_id in self._sent):
+                return True
+            if len(self._in_flight) >= MAX_IN_FLIGHT:
+                return False
+            self._in_flight.add(cmd_id)
+            self._sent.add(cmd_id)
+
+        def answered(reply) -> None:
+            with self._flight_lock:
+                self._in_flight.discard(cmd_id)
+            self._settled(reply, key, done)
+        self.channel.send(mtype, fields, timeout=self.request_timeout, on_reply=answered,
+                          cmd_id=cmd_id)
+        return True
 
     def _report(self, mtype: str, fields: dict) -> None:
         self.channel.send(mtype, fields, timeout=self.request_timeout, on_reply=lambda r: None)
 
     def _settled(self, reply, key: str, done: Callable[[str], None]) -> None:
         if reply is None:
-            return   # still pending: the next flush sends it again
+            return   # still pending: the next flush sends it again (the same command)
         if reply.get("ok") or reply.get("error", {}).get("code") in FINAL_ERRORS:
             if not reply.get("ok"):
                 log.error("hub refused %s for good: %s", key, reply["error"])
             done(key)
+        self.flush(resend=False)     # room in the flight: go on with the rest
 
-    def flush(self) -> None:
-        """Hand every pending offline ticket and confirmation to the hub (idempotent)."""
+    def flush(self, resend: bool = True) -> None:
+        """Hand every pending confirmation and offline ticket to the hub, oldest first, as
+        far as the flight allows (idempotent: what is in flight is not sent again).
+
+        The link-up and periodic flushes resend what got no reply. ``resend=False`` (after
+        a print, after a reply) sends only what this process never sent, and nothing while
+        the hub is away: paho would only queue it, and the link-up flush sends it anyway."""
+        if not resend and not self.online():
+            return
         for ticket_id in self.outbox.pending_confirms():
-            self.channel.send("ticket.printed", {"ticket": ticket_id},
-                              timeout=self.request_timeout,
-                              on_reply=lambda r, t=ticket_id: self._settled(
-                                  r, t, self.outbox.confirmed))
+            if not self._hand_over("ticket.printed", {"ticket": ticket_id}, f"p.{ticket_id}",
+                                   self.outbox.confirmed, ticket_id, resend):
+                return
         for t in self.outbox.pending():
-            self.channel.send("ticket.offline", _offline_fields(t), timeout=self.request_timeout,
-                              on_reply=lambda r, t=t: self._settled(
-                                  r, t.id, lambda k: self.outbox.mark(k, "handed")))
+            if not self._hand_over("ticket.offline", _offline_fields(t), f"o.{t.id}",
+                                   lambda k: self.outbox.mark(k, "handed"), t.id, resend):
+                return
 
     def refresh_leases(self) -> None:
         """Keep at least half a block of numbers per service for offline mode."""
@@ -241,12 +279,21 @@ class Issuer:
                     (service in self._short and left > 0):
                 continue
             self._leasing.add(service)
-            self.channel.send("lease.request", {"service": service},
-                              timeout=self.lease_timeout,
-                              on_reply=lambda r, s=service: self._on_lease(s, r))
+            on_reply = functools.partial(self._on_lease, service)
+            retry = self._lease_ids.get(service)
+            try:    # a request that got no reply is asked again, never anew (protocol.md)
+                if retry is None:
+                    raise UsageError("no earlier request")
+                self.channel.retry(retry, timeout=self.lease_timeout, on_reply=on_reply)
+            except UsageError:
+                self._lease_ids[service] = self.channel.send(
+                    "lease.request", {"service": service}, timeout=self.lease_timeout,
+                    on_reply=on_reply)
 
     def _on_lease(self, service: str, reply) -> None:
         self._leasing.discard(service)
+        if reply is not None:
+            self._lease_ids.pop(service, None)      # answered: the next one is a new request
         if reply and reply.get("ok"):
             lease = reply["result"]["lease"]
             self.outbox.add_lease(lease["service"], lease["day"], lease["first"], lease["last"])

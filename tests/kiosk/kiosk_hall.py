@@ -65,6 +65,7 @@ class Hall:
         self.printer = VirtualPrinter(out_dir=tmp_path / "tickets", pty=False).start()
         self.health: queue.Queue[dict] = queue.Queue()
         self.watcher = None
+        self._watchers: list = []
         self.runs: list[KioskRun] = []
 
     def watch_health(self, device: str) -> None:
@@ -78,6 +79,25 @@ class Hall:
         c.connect(self.broker.host, self.broker.port)
         c.loop_start()
         self.watcher = c
+
+    def watch_commands(self, device: str) -> list[dict]:
+        """Every command ``device`` sends, as the broker delivers it (the hub's login, which
+        may read every cmd topic): the list fills as they arrive. A persistent session, so
+        what is sent while a restarted broker is back before the watcher is kept for it."""
+        seen: list[dict] = []
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"test-cmd-watch-{device}",
+                        clean_session=False)
+        c.reconnect_delay_set(0.1, 1)
+        c.username_pw_set("hub", self.site.hub_password)
+        ready = threading.Event()
+        c.on_connect = lambda client, *_: client.subscribe(Topics(self.site.id).cmd(device), 1)
+        c.on_subscribe = lambda *_: ready.set()
+        c.on_message = lambda client, userdata, m: seen.append(json.loads(m.payload))
+        c.connect(self.broker.host, self.broker.port)
+        c.loop_start()
+        assert ready.wait(10), "the command watcher never subscribed"
+        self._watchers.append(c)
+        return seen
 
     def wait_health(self, predicate, timeout: float) -> dict | None:
         end = dt.datetime.now() + dt.timedelta(seconds=timeout)
@@ -111,9 +131,10 @@ class Hall:
     def close(self) -> None:
         for run in self.runs:
             run.kill()
-        if self.watcher is not None:
-            self.watcher.disconnect()
-            self.watcher.loop_stop()
+        for w in [self.watcher, *self._watchers]:
+            if w is not None:
+                w.disconnect()
+                w.loop_stop()
         self.hub.stop()
         self._hub_thread.join(10)
         self.printer.stop()

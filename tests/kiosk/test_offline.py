@@ -17,6 +17,7 @@ from collections import Counter
 import pytest
 
 from kiosk.escpos_decode import decode
+from tests.fixtures.waiting import wait_until
 from tests.kiosk.kiosk_hall import ROOT, hall  # noqa: F401 (fixture)
 
 SERVICE = "KTP"
@@ -126,3 +127,39 @@ def test_offline_tickets_survive_a_kill_and_reach_the_hub_once_in_order(hall, tm
     others = h.tickets(f"service = '{SERVICE}' AND status NOT IN ('waiting', 'printing', "
                        "'expired')")
     assert others == []
+
+
+@pytest.mark.slow
+def test_a_day_offline_goes_back_in_a_few_messages_per_ticket(hall, tmp_path):
+    """Given a kiosk that printed a whole day's 300 tickets with the hub away, when the link
+    returns, then each reaches the hub exactly once, with at most two ticket.offline
+    messages per ticket at the broker (each under one id for life), and no refusal."""
+    n = 300
+    h = hall(lease_size=n)
+    commands = h.watch_commands("kiosk-1")
+    kiosk = KioskProcess(h, tmp_path)
+    try:
+        kiosk.expect("up")
+        kiosk.tell(f"lease {SERVICE} {n}")
+        kiosk.expect("leased")
+        h.broker.stop()
+        kiosk.tell(f"issue {SERVICE} {n}")
+        printed = kiosk.printed(n)
+        assert all(p["offline"] for p in printed)
+        h.broker.start()
+        kiosk.expect("up", timeout=30)
+        kiosk.tell("drain")
+        kiosk.expect("drained", timeout=120)
+    finally:
+        kiosk.close()
+    waiting = h.tickets(f"service = '{SERVICE}' AND status = 'waiting'")
+    assert sorted(t["number"] for t in waiting) == sorted(p["number"] for p in printed)
+    wait_until(lambda: len({c["number"] for c in commands if c["type"] == "ticket.offline"})
+               >= n, 30, "the watcher to see every hand-over")
+    sent = [c for c in commands if c["type"] == "ticket.offline"]
+    per_ticket = Counter(c["number"] for c in sent)
+    ids = {c["number"]: set() for c in sent}
+    for c in sent:
+        ids[c["number"]].add(c["id"])
+    assert len(per_ticket) == n and max(per_ticket.values()) <= 2, per_ticket.most_common(3)
+    assert all(len(v) == 1 for v in ids.values())
