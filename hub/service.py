@@ -151,6 +151,8 @@ class HubService:
         self._dirty |= outcome.changed
         if self._dirty:
             self._publish_snapshots(self._dirty)
+        if not self.client.connected:
+            return      # see _publish_snapshots: a heartbeat also says "the hub is up"
         self.client.publish(self.topics.clock, protocol.encode(
             "clock", db=self.db_id, epoch=self.epoch, rev=self.rev, now=now,
             tz=self.site.timezone), qos=0)
@@ -164,6 +166,11 @@ class HubService:
             self.client.set_health({"epoch": self.epoch, "db": self.db_id})
 
     def _publish_snapshots(self, which: set[str]) -> None:
+        # Not before the link is up, i.e. the command subscription confirmed: paho would
+        # send queued snapshots first on connect, and a device taking them for "the hub is
+        # up" would send commands the broker drops. The link-up publishes everything.
+        if not self.client.connected:
+            return
         now = self.now_ms()
         if "queues" in which:
             self.rev += 1

@@ -306,3 +306,29 @@ def test_antrean_hub_tells_systemd_it_is_ready_and_feeds_the_watchdog(tmp_path):
         assert hub.wait(10) == 0          # SIGTERM is a clean stop
         systemd.close()
         broker.stop()
+
+
+def test_a_command_sent_on_the_hubs_first_snapshot_is_answered(tmp_path):
+    """Given a device waiting on a fresh broker, when the hub starts and the device sends a
+    command the moment the hub's first snapshot arrives, then the hub answers it (its
+    command subscription was confirmed before it published anything). Five fresh halls."""
+    for attempt in range(5):
+        site = small_site()
+        broker = run_broker(site, tmp_path / f"broker-{attempt}")
+        kiosk = Device(site, broker, "kiosk-1")
+        first: queue.Queue = queue.Queue()
+        kiosk.client.subscribe(kiosk.topics.queues, lambda m: first.put(m), qos=1)
+        assert kiosk.client.wait_connected(10)
+        service = HubService(site, str(tmp_path / f"hub-{attempt}.sqlite"), broker.host,
+                             broker.port, now_ms=hall_clock())
+        thread = threading.Thread(target=service.run, daemon=True)
+        thread.start()
+        try:
+            first.get(timeout=10)
+            cmd = kiosk.command("ticket.request", sent_at=service.now_ms(), service="KTP")
+            assert kiosk.wait_reply(cmd, timeout=10) is not None, f"start {attempt}: lost"
+        finally:
+            kiosk.close()
+            service.stop()
+            thread.join(10)
+            broker.stop()
