@@ -6,6 +6,7 @@ No role assembles topic strings itself: it asks a :class:`Topics` for them.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -105,7 +106,8 @@ class Topics:
 # A field spec: (python types, required, check or None). Checks return an error text or None.
 
 def _one_of(*options: Any) -> Callable[[Any], str | None]:
-    return lambda v: None if v in options else f"must be one of {', '.join(map(str, options))}"
+    return lambda v: None if v in options else \
+        f"must be one of {', '.join(map(json.dumps, options))}"
 
 
 def _nonneg(v: Any) -> str | None:
@@ -117,6 +119,16 @@ def _ident(v: Any) -> str | None:
 
 
 PRIORITY = _one_of(None, "elderly", "disabled", "pregnant")
+
+
+def _day(v: Any) -> str | None:
+    try:
+        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+            dt.date.fromisoformat(v)
+            return None
+    except ValueError:
+        pass
+    return "must be a date like 2026-11-23"
 INT = (int,)
 STR = (str,)
 _COMMAND = {"id": (STR, True, _ident), "sent_at": (INT, True, _nonneg)}
@@ -128,7 +140,7 @@ COMMANDS: dict[str, dict[str, tuple]] = {
     "ticket.print_failed": {"ticket": (STR, True, None), "reason": (STR, False, None)},
     "lease.request": {"service": (STR, True, _ident)},
     "ticket.offline": {"service": (STR, True, _ident), "number": (INT, True, _nonneg),
-                       "day": (STR, True, None), "issued_at": (INT, True, _nonneg),
+                       "day": (STR, True, _day), "issued_at": (INT, True, _nonneg),
                        "priority": ((str, type(None)), False, PRIORITY)},
     "counter.next": {"counter": (INT, True, _nonneg)},
     "counter.recall": {"counter": (INT, True, _nonneg)},
@@ -182,21 +194,53 @@ def decode(payload: bytes, allowed: dict[str, dict[str, tuple]] = MESSAGE_TYPES)
     with a code from ``ERROR_CODES`` and a reason a person can act on."""
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError("too_large", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
-    try:
-        msg = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise ProtocolError("bad_payload", f"not JSON: {e}") from None
-    if not isinstance(msg, dict):
-        raise ProtocolError("bad_payload", "payload must be a JSON object")
-    if msg.get("v") != VERSION:
-        raise ProtocolError("bad_version", f"version {msg.get('v')!r} not supported (want {VERSION})")
+    msg = _parse(payload)
+    version = msg.get("v")
+    # JSON true and 1.0 equal 1 in Python: the version must be the integer itself.
+    if type(version) is not int or version != VERSION:
+        raise ProtocolError("bad_version", f"field 'v' must be the integer {VERSION}, not "
+                            f"{json.dumps(version)}")
     mtype = msg.get("type")
+    if not isinstance(mtype, str):
+        raise ProtocolError("unknown_type", "field 'type' is missing or not a string")
     if mtype not in allowed:
-        raise ProtocolError("unknown_type", f"message type {mtype!r} not accepted here")
-    schema = {**_COMMAND, **allowed[mtype]} if mtype in COMMANDS else allowed[mtype]
+        raise ProtocolError("unknown_type", f"message type {json.dumps(mtype)} is not "
+                            "accepted here")
+    if mtype in COMMANDS:
+        _check_id(msg)
+        schema = {**_COMMAND, **allowed[mtype]}
+    else:
+        schema = allowed[mtype]
     for name, (types, required, check) in schema.items():
         _check_field(msg, name, types, required, check)
     return msg
+
+
+def _parse(payload: bytes) -> dict:
+    """UTF-8 JSON (RFC 8259 allows no other encoding on the wire) holding one object."""
+    try:
+        text = payload.decode("utf-8")
+        msg = json.loads(text)
+    except UnicodeDecodeError:
+        raise ProtocolError("bad_payload", "not UTF-8 text") from None
+    except json.JSONDecodeError as e:
+        raise ProtocolError("bad_payload", f"not JSON: {e}") from None
+    except RecursionError:
+        raise ProtocolError("bad_payload", "JSON nested too deeply") from None
+    except ValueError:      # an integer of more than 4,300 digits (sys.int_info)
+        raise ProtocolError("bad_payload", "a number in it is too long") from None
+    if not isinstance(msg, dict):
+        raise ProtocolError("bad_payload", "payload must be a JSON object")
+    return msg
+
+
+def _check_id(msg: dict) -> None:
+    cid = msg.get("id")
+    if "id" not in msg:
+        raise ProtocolError("bad_payload", "field 'id' is missing")
+    if not isinstance(cid, str) or not valid_id(cid):
+        raise ProtocolError("bad_id", "field 'id' must be 1-64 letters, digits, '_', '.' "
+                            "or '-' (it names the reply)")
 
 
 def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> None:
@@ -207,7 +251,9 @@ def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> N
     value = msg[name]
     # bool is an int in Python; a JSON true is never a valid number here.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        want = "/".join("null" if t is type(None) else t.__name__ for t in types)
+        names = {str: "string", int: "integer", bool: "boolean", dict: "object",
+                 list: "array", type(None): "null"}
+        want = "/".join(names.get(t, t.__name__) for t in types)
         raise ProtocolError("bad_payload", f"field {name!r} must be {want}")
     problem = check(value) if check else None
     if problem:
@@ -220,5 +266,5 @@ def command_id(payload: bytes) -> str | None:
         msg = json.loads(payload)
         cid = msg.get("id") if isinstance(msg, dict) else None
         return cid if isinstance(cid, str) and valid_id(cid) else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None

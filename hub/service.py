@@ -24,6 +24,7 @@ from antrean.protocol import Topics
 from antrean.sdnotify import Watchdog
 from antrean.site import Site
 
+from . import strings
 from .queue import QueueEngine
 from .store import Store
 
@@ -125,8 +126,7 @@ class HubService:
         except ProtocolError as e:
             log.warning("refused payload from %s: %s", device, e)
             self._reply(device, protocol.command_id(msg.payload),
-                        {"ok": False, "error": {"code": e.code, "message": e.message,
-                                                "message_en": e.message}})
+                        strings.envelope_refusal(e.code, e.message))
             msg.ack()
             return
         outcome = self.engine.execute(device, cmd, self.now_ms())
@@ -163,7 +163,7 @@ class HubService:
             # A restarted broker may have lost its retained messages: the hub's SQLite is
             # the truth, so both snapshots go out again on every connect.
             self._publish_snapshots({"queues", "hall"})
-            self.client.set_health({"epoch": self.epoch, "db": self.db_id})
+            self.client.set_health({"epoch": self.epoch, "db": self.db_id, "errors": []})
 
     def _publish_snapshots(self, which: set[str]) -> None:
         # Not before the link is up, i.e. the command subscription confirmed: paho would

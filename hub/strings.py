@@ -74,6 +74,30 @@ MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 
+# Refusals of a payload that is not a valid command (antrean.protocol.decode): the reason in
+# Bahasa Indonesia; the English twin carries the detail (which field, what is wrong).
+ENVELOPE = {
+    "bad_payload": "Pesan tidak sesuai protokol Antrean: {detail}.",
+    "bad_version": "Versi protokol pesan tidak didukung; perangkat perlu diperbarui.",
+    "unknown_type": "Jenis perintah tidak dikenal oleh hub.",
+    "too_large": "Pesan terlalu besar (lebih dari 64 KB).",
+    "bad_id": "Kode perintah (id) tidak valid: hanya huruf, angka, garis bawah, titik dan "
+              "tanda hubung, paling panjang 64.",
+}
+DETAILS = {"missing": "ada kolom yang tidak diisi", "not UTF-8": "bukan teks UTF-8",
+           "not JSON": "bukan JSON", "nested": "JSON bersarang terlalu dalam",
+           "too long": "ada angka yang terlalu panjang", "object": "bukan objek JSON"}
+
+
+def envelope_refusal(code: str, detail_en: str) -> dict:
+    """The reply to a payload refused before it became a command."""
+    detail = next((text for key, text in DETAILS.items() if key in detail_en),
+                  "ada kolom yang isinya salah")
+    return {"ok": False, "error": {"code": code,
+                                   "message": ENVELOPE[code].format(detail=detail),
+                                   "message_en": detail_en[:1].upper() + detail_en[1:] + "."}}
+
+
 def refusal(key: str, **fields) -> dict:
     """An error reply: ``{"ok": False, "error": {"code", "message", "message_en"}}``."""
     code, text_id, text_en = MESSAGES[key]

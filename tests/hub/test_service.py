@@ -179,6 +179,14 @@ def test_a_repeated_command_gets_the_same_answer_and_changes_nothing(hall, hub):
     (b'{"v":1,"type":"ticket.request","id":"x4","sent_at":1,"service":"NOPE"}',
      "unknown_service"),
     (b'{"v":1,"type":"x","pad":"' + b"y" * 70_000 + b'"}', "too_large"),
+    (b"[" * 30_000 + b"]" * 30_000, "bad_payload"),
+    (b'{"v":1,"type":"ticket.request","id":"x5","sent_at":' + b"7" * 5000 + b"}",
+     "bad_payload"),
+    (b'{"v":1,"type":"ticket.request","id":"x/6","sent_at":1,"service":"KTP"}', "bad_id"),
+    (b'{"v":true,"type":"ticket.request","id":"x7","sent_at":1,"service":"KTP"}',
+     "bad_version"),
+    (b'{"v":1,"type":"ticket.request","id":"x8","sent_at":4102444800000,"service":"KTP"}',
+     "stale"),                                          # sent "from" 2100
 ])
 def test_bad_payloads_get_a_clear_error_and_change_nothing(hall, hub, payload, code):
     _, _, device = hall
@@ -188,6 +196,9 @@ def test_bad_payloads_get_a_clear_error_and_change_nothing(hall, hub, payload, c
     reply = kiosk.wait_reply(cmd_id)
     assert reply is not None and not reply["ok"]
     assert reply["error"]["code"] == code and reply["error"]["message"]
+    # In Bahasa Indonesia, with an English twin and no Python in either.
+    assert reply["error"]["message"] != reply["error"]["message_en"]
+    assert not any(w in reply["error"]["message"] for w in ("None", "True", "'"))
     # The hub lives on, and no number was used up.
     assert kiosk.ask("ticket.request", service="KTP")["result"]["ticket"]["number"] == "A-001"
 
