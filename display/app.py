@@ -281,7 +281,7 @@ class DisplayApp(App):
             mine = view.counters[0]
             self.counter_name = t.get("counter", counter=mine.counter).upper()
             self.counter_agency = mine.agency
-            self.counter_number = mine.number or t.get("idle")
+            self.counter_number = mine.number or t.get("paused" if mine.paused else "idle")
 
     def _start_flash(self) -> None:
         # Two crisp states (normal / inverted) swapped twice a second: always readable,

@@ -133,6 +133,7 @@ class DisplayState:
         self._shown = set(settings.counters)
         self._order: dict[str, tuple[int, int]] = {}    # type -> (epoch, rev) shown
         self._hall_counters: dict[str, dict] = {}
+        self._snap_newest = -1                          # newest call_id the snapshot knew
         self._calls: dict[int, Call] = {}               # recent calls by call_id
         self._pending: dict[int, Call] = {}             # waiting for the hub clock
         self.queues: dict = {}
@@ -173,6 +174,7 @@ class DisplayState:
             self._order.clear()
             self._calls.clear()
             self._pending.clear()
+            self._snap_newest = -1
         self.memory.switch(db)
 
     # ---- outputs -----------------------------------------------------------------------
@@ -204,10 +206,12 @@ class DisplayState:
         snap = self._hall_counters.get(str(cid)) or {}
         number, paused = snap.get("number"), bool(snap.get("paused", False))
         snap_id = snap.get("call_id") if isinstance(snap.get("call_id"), int) else -1
-        # An event newer than the snapshot shows at once; the next snapshot confirms it.
+        # An event newer than the snapshot shows at once; the next snapshot confirms it. A
+        # call the snapshot already knew never brings back a number the counter is done
+        # with (idle or paused: ``number`` null).
         newest = max((c for c in self._calls.values() if c.counter == cid),
                      key=lambda c: c.call_id, default=None)
-        if newest is not None and newest.call_id > snap_id:
+        if newest is not None and newest.call_id > max(snap_id, self._snap_newest):
             number = newest.number
         return CounterView(cid, counter.name, name,
                            number if isinstance(number, str) else None, paused)
@@ -228,6 +232,8 @@ class DisplayState:
         calls = [Call.parse(raw) for raw in msg["calls"]]
         self._hall_counters = {k: v for k, v in msg["counters"].items() if isinstance(v, dict)}
         newest = max((c.call_id for c in calls), default=-1)
+        self._snap_newest = max(newest, *(v.get("call_id") for v in self._hall_counters.values()
+                                          if isinstance(v.get("call_id"), int)), -1)
         # The snapshot is the truth; events newer than all it holds stay until it catches up.
         early = {i: c for i, c in self._calls.items() if i > newest}
         self._calls = {c.call_id: c for c in calls} | early

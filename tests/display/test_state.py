@@ -243,3 +243,21 @@ def test_a_new_hub_database_is_followed_even_when_its_numbers_start_lower(site, 
     assert state.view().latest.number == "A-001"
     assert state.receive(encode("called", db=22, call=call(1, "A-001"))) == []
     assert (state.memory.db(), state.memory.last()) == (22, 1)
+
+
+def test_a_counter_done_with_its_ticket_shows_idle_or_paused_not_its_last_number(site, tmp_path,
+                                                                                 mono):
+    """Given counter 3 called A-012 (event and snapshot), when the hub's next snapshot says
+    it serves nobody and is paused, then the display shows no number and the pause."""
+    state = make(site, tmp_path, mono)
+    state.receive(beat())
+    state.receive(called(call(41)))
+    serving = {"3": {"paused": False, "number": "A-012", "service": "KTP", "call_id": 41}}
+    state.receive(hall(2, [call(41)], serving))
+    assert [c.number for c in state.view().counters if c.counter == 3] == ["A-012"]
+    done = {"3": {"paused": True, "number": None, "service": None, "call_id": None}}
+    state.receive(hall(3, [call(41)], done))
+    (three,) = [c for c in state.view().counters if c.counter == 3]
+    assert (three.number, three.paused) == (None, True)
+    state.receive(called(call(42, "A-013")))          # a newer call shows at once
+    assert [c.number for c in state.view().counters if c.counter == 3] == ["A-013"]
