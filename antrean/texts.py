@@ -17,5 +17,9 @@ class Texts:
         self.table = text[language]
 
     def get(self, key: str, **fields: object) -> str:
+        """The text for ``key``; with ``n=1`` its singular ``<key>_one`` where there is one
+        (English "1 service", where Bahasa Indonesia says "1 layanan" as for any number)."""
+        if fields.get("n") == 1 and f"{key}_one" in self.table:
+            key = f"{key}_one"
         template = self.table[key]
         return template.format(**fields) if fields else template

@@ -12,7 +12,7 @@ TEXTS = {
         "led.on": "menyala: sedang melayani",
         "led.off": "padam: jeda atau tidak ada yang dilayani",
         "led.slow": "berkedip lambat: menunggu jawaban hub",
-        "led.fast": "berkedip cepat: galat atau hub tidak terjangkau",
+        "led.fast": "berkedip cepat: ada gangguan atau hub tidak terjangkau",
         "led.refused": "kedip ganda: perintah ditolak (antrean kosong / tidak ada yang dipanggil ulang)",
         "keys": "Tombol: 1-9 pilih loket, n berikutnya, r panggil ulang, "
                 "s lewati (tahan panggil ulang), p jeda/lanjut",

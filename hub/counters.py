@@ -33,8 +33,8 @@ class CounterDesk:
         if not is_operator(run.device) and (box is None or counter.id not in box.counters):
             raise Refused("counter_not_yours", device=run.device, counter=counter.id)
         age_ms = run.now - run.msg["sent_at"]
-        if abs(age_ms) > self.site.rules.stale_press_s * 1000:      # or from the future
-            raise Refused("stale", counter=counter.id, age=abs(age_ms) // 1000)
+        if age_ms > self.site.rules.stale_press_s * 1000:
+            raise Refused("stale", counter=counter.id, age=age_ms // 1000)
         row = self.store.one("SELECT * FROM counters WHERE id = ?", (counter.id,))
         return counter, row
 

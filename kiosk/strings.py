@@ -19,6 +19,7 @@ TEXT: dict[str, dict[str, str]] = {
         "services_title": "Pilih layanan",
         "back": "Kembali",
         "agency_services": "{n} layanan",
+        "agency_services_one": "1 layanan",
         "agency_waiting": "{n} orang menunggu",
         "agency_closed": "Semua layanan tutup",
         "waiting": "{n} orang menunggu",
@@ -45,6 +46,7 @@ TEXT: dict[str, dict[str, str]] = {
         "printing_hint": "Mohon tunggu sebentar.",
         "done_title": "Silakan ambil tiket Anda",
         "done_ahead": "{n} orang di depan Anda",
+        "done_ahead_one": "1 orang di depan Anda",
         "done_ahead_none": "Tidak ada antrean di depan Anda",
         "done_offline": "Kios sedang tanpa jaringan. Nomor Anda tetap berlaku.",
         "done_button": "Selesai",
@@ -52,7 +54,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_closed_title": "Maaf, layanan ini tidak menerima antrean",
         "error_button": "Kembali ke awal",
         "error_no_paper": "Kertas printer habis. Mohon hubungi petugas.",
-        "error_cover_open": "Tutup printer terbuka. Mohon hubungi petugas.",
+        "error_cover_open": "Penutup printer terbuka. Mohon hubungi petugas.",
         "error_offline": "Printer tidak terhubung. Mohon hubungi petugas.",
         "error_lease_exhausted": "Kios tidak terhubung ke server antrean dan nomor cadangan "
                                  "untuk layanan ini sudah habis. Silakan gunakan kios lain "
@@ -62,7 +64,7 @@ TEXT: dict[str, dict[str, str]] = {
         "error_priority_not_allowed": "Layanan ini tidak menyediakan antrean prioritas.",
         "error_internal": "Terjadi gangguan. Silakan coba lagi atau hubungi petugas.",
         "notice_no_paper": "Kertas tiket habis \u2014 mohon hubungi petugas",
-        "notice_cover_open": "Tutup printer terbuka \u2014 mohon hubungi petugas",
+        "notice_cover_open": "Penutup printer terbuka \u2014 mohon hubungi petugas",
         "notice_offline": "Printer tidak terhubung \u2014 mohon hubungi petugas",
     },
     "en": {
@@ -73,6 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
         "services_title": "Choose a service",
         "back": "Back",
         "agency_services": "{n} services",
+        "agency_services_one": "1 service",
         "agency_waiting": "{n} waiting",
         "agency_closed": "All services closed",
         "waiting": "{n} waiting",
@@ -99,6 +102,7 @@ TEXT: dict[str, dict[str, str]] = {
         "printing_hint": "Please wait a moment.",
         "done_title": "Please take your ticket",
         "done_ahead": "{n} people ahead of you",
+        "done_ahead_one": "1 person ahead of you",
         "done_ahead_none": "Nobody is ahead of you",
         "done_offline": "The kiosk is offline. Your number is valid.",
         "done_button": "Done",
@@ -150,7 +154,10 @@ class Strings(Texts):
         return self.get("done_ahead", n=n) if n else self.get("done_ahead_none")
 
     def closed(self, reason: str, opens_at: str | None = None) -> str:
-        """Why a service takes no tickets (a ``state.queues`` reason, or ``no_numbers``)."""
+        """Why a service takes no tickets (a ``state.queues`` reason, or ``no_numbers``).
+        ``opens_at`` comes as "HH:MM"; Bahasa Indonesia writes times "08.00"."""
+        if opens_at and self.language == "id":
+            opens_at = opens_at.replace(":", ".")
         if reason == "service_closed":
             return self.get("closed_service_closed_at", time=opens_at) if opens_at \
                 else self.get("closed_service_closed")

@@ -43,3 +43,13 @@ def test_counts_and_waits_read_naturally():
 def test_unknown_language_is_a_config_error():
     with pytest.raises(ConfigError, match="language"):
         Strings("jv")
+
+
+def test_words_a_visitor_reads_right():
+    en, id_ = Strings("en"), Strings("id")
+    assert (en.get("agency_services", n=1), en.get("agency_services", n=2)) == \
+        ("1 service", "2 services")
+    assert en.ahead(1) == "1 person ahead of you" and id_.ahead(1) == "1 orang di depan Anda"
+    assert id_.closed("on_break", "13:30") == "Istirahat \u2014 buka lagi pukul 13.30"
+    assert en.closed("on_break", "13:30") == "On break \u2014 reopens at 13:30"
+    assert id_.get("error_cover_open").startswith("Penutup printer")
