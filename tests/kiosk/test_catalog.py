@@ -61,7 +61,7 @@ def test_closed_services_say_why():
     by_id = {e.id: e for e in catalog.services("dukcapil")}
     assert not any(e.open for e in by_id.values())
     assert t.closed(by_id["KTP"].reason, by_id["KTP"].opens_at) == \
-        "Istirahat \u2014 buka lagi pukul 13:00"
+        "Istirahat \u2014 buka lagi pukul 13.00"     # Indonesian writes 13.00
     assert t.closed(by_id["KK"].reason) == "Kuota hari ini sudah habis"
     assert t.closed(by_id["AKTA"].reason) == "Tutup \u2014 libur nasional"
     assert catalog.agencies()[0].open_services == 0

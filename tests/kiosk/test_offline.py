@@ -59,6 +59,13 @@ class KioskProcess:
         assert all(p["ok"] for p in out), out
         return out
 
+    def back_online(self, broker, drain_timeout: float) -> None:
+        """The broker returns: the kiosk reconnects and hands its whole outbox over."""
+        broker.start()
+        self.expect("up", timeout=30)
+        self.tell("drain")
+        self.expect("drained", timeout=drain_timeout)
+
     def kill9(self) -> None:
         self.proc.kill()          # SIGKILL: no goodbye, no flush, paho's queue is lost
         self.proc.wait(10)
@@ -103,10 +110,7 @@ def test_offline_tickets_survive_a_kill_and_reach_the_hub_once_in_order(hall, tm
         second.tell(f"issue {SERVICE} 10")
         offline += second.printed(10)
         assert all(p["offline"] for p in offline)
-        h.broker.start()
-        second.expect("up", timeout=30)
-        second.tell("drain")
-        second.expect("drained", timeout=30)
+        second.back_online(h.broker, drain_timeout=30)
     finally:
         second.close()
 
@@ -146,10 +150,7 @@ def test_a_day_offline_goes_back_in_a_few_messages_per_ticket(hall, tmp_path):
         kiosk.tell(f"issue {SERVICE} {n}")
         printed = kiosk.printed(n)
         assert all(p["offline"] for p in printed)
-        h.broker.start()
-        kiosk.expect("up", timeout=30)
-        kiosk.tell("drain")
-        kiosk.expect("drained", timeout=120)
+        kiosk.back_online(h.broker, drain_timeout=120)
     finally:
         kiosk.close()
     waiting = h.tickets(f"service = '{SERVICE}' AND status = 'waiting'")
