@@ -129,9 +129,12 @@ def _day(v: Any) -> str | None:
     except ValueError:
         pass
     return "must be a date like 2026-11-23"
+
+
 INT = (int,)
 STR = (str,)
-_COMMAND = {"id": (STR, True, _ident), "sent_at": (INT, True, _nonneg)}
+# Every command's envelope besides ``id``, which _check_id checks first (its code: bad_id).
+_COMMAND = {"sent_at": (INT, True, _nonneg)}
 
 COMMANDS: dict[str, dict[str, tuple]] = {
     "ticket.request": {"service": (STR, True, _ident),
@@ -154,13 +157,14 @@ COMMANDS: dict[str, dict[str, tuple]] = {
 # What the hub and devices publish (validated by receivers that care).
 PUBLICATIONS: dict[str, dict[str, tuple]] = {
     "reply": {"id": ((str, type(None)), True, None), "ok": ((bool,), True, None)},
-    "state.queues": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
-                     "at": (INT, True, _nonneg), "services": ((dict,), True, None)},
-    "state.hall": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
-                   "at": (INT, True, _nonneg), "counters": ((dict,), True, None),
-                   "calls": ((list,), True, None)},
-    "clock": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg), "rev": (INT, True, _nonneg),
-              "now": (INT, True, _nonneg), "tz": (STR, True, None)},
+    "state.queues": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
+                     "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg),
+                     "services": ((dict,), True, None)},
+    "state.hall": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
+                   "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg),
+                   "counters": ((dict,), True, None), "calls": ((list,), True, None)},
+    "clock": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
+              "rev": (INT, True, _nonneg), "now": (INT, True, _nonneg), "tz": (STR, True, None)},
     "called": {"db": (INT, False, _nonneg), "call": ((dict,), True, None)},
     "presence": {"device": (STR, True, None), "role": (STR, True, None),
                  "state": (STR, True, _one_of("online", "offline", "lost")),
@@ -243,6 +247,10 @@ def _check_id(msg: dict) -> None:
                             "or '-' (it names the reply)")
 
 
+_JSON_NAMES = {str: "string", int: "integer", bool: "boolean", dict: "object", list: "array",
+               type(None): "null"}
+
+
 def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> None:
     if name not in msg:
         if required:
@@ -251,9 +259,7 @@ def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> N
     value = msg[name]
     # bool is an int in Python; a JSON true is never a valid number here.
     if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        names = {str: "string", int: "integer", bool: "boolean", dict: "object",
-                 list: "array", type(None): "null"}
-        want = "/".join(names.get(t, t.__name__) for t in types)
+        want = "/".join(_JSON_NAMES.get(t, t.__name__) for t in types)
         raise ProtocolError("bad_payload", f"field {name!r} must be {want}")
     problem = check(value) if check else None
     if problem:

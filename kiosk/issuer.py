@@ -28,8 +28,8 @@ from .ticket import TicketView, render_ticket
 
 log = logging.getLogger("antrean.kiosk")
 
-# Replies after which a handed-over offline ticket or a confirmation must not be sent again.
 MAX_IN_FLIGHT = 20      # outbox commands awaiting replies at once
+# Replies after which a handed-over offline ticket or a confirmation must not be sent again.
 FINAL_ERRORS = {"lease_exhausted", "expired", "unknown_ticket", "ticket_not_printing",
                 "unknown_service", "bad_payload", "not_allowed"}
 
@@ -280,15 +280,16 @@ class Issuer:
                 continue
             self._leasing.add(service)
             on_reply = functools.partial(self._on_lease, service)
-            retry = self._lease_ids.get(service)
-            try:    # a request that got no reply is asked again, never anew (protocol.md)
-                if retry is None:
-                    raise UsageError("no earlier request")
-                self.channel.retry(retry, timeout=self.lease_timeout, on_reply=on_reply)
-            except UsageError:
-                self._lease_ids[service] = self.channel.send(
-                    "lease.request", {"service": service}, timeout=self.lease_timeout,
-                    on_reply=on_reply)
+            earlier = self._lease_ids.get(service)
+            if earlier is not None:     # no reply came: ask again, never anew (protocol.md)
+                try:
+                    self.channel.retry(earlier, timeout=self.lease_timeout, on_reply=on_reply)
+                    continue
+                except UsageError:      # sent too long ago for the channel to hold it
+                    pass
+            self._lease_ids[service] = self.channel.send(
+                "lease.request", {"service": service}, timeout=self.lease_timeout,
+                on_reply=on_reply)
 
     def _on_lease(self, service: str, reply) -> None:
         self._leasing.discard(service)
@@ -297,9 +298,10 @@ class Issuer:
         if reply and reply.get("ok"):
             lease = reply["result"]["lease"]
             self.outbox.add_lease(lease["service"], lease["day"], lease["first"], lease["last"])
-            granted = lease["last"] - lease["first"] + 1
-            (self._short.add if granted < self.site.rules.lease_size else self._short.discard)(
-                service)
+            if lease["last"] - lease["first"] + 1 < self.site.rules.lease_size:
+                self._short.add(service)
+            else:
+                self._short.discard(service)
 
 
 def _offline_fields(t: OfflineTicket) -> dict:
