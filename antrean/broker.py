@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BrokerError, UsageError
+from .mqtt import queue_limit
 from .protocol import Topics
 from .site import Site
 
@@ -128,7 +129,9 @@ def write_broker_config(site: Site, out_dir, *, port: int = 1883, bind: str = "0
         f"persistence_location {persist}/",
         "persistence_file mosquitto.db",
         "autosave_interval 60",
-        "max_queued_messages 1000",
+        # Per client: a display or kiosk subscribed to every snapshot takes the hub's
+        # re-publication of all of them at once (docs/protocol.md, "Snapshots").
+        f"max_queued_messages {queue_limit(len(site.services) + len(site.counters))}",
         "max_inflight_messages 20",
         # Without it Nagle's algorithm holds small packets (PUBACK, a reply) up to 40 ms
         # behind the peer's delayed ACK: a call would take ~80 ms instead of ~1 ms.

@@ -37,6 +37,13 @@ CONNECT_TIMEOUT_S = 3
 HEALTH_EVERY_S = 60       # docs/protocol.md: health at least every 60 s
 MAX_QUEUED = 1000         # messages kept while the link is down; beyond, publish() is refused
 
+
+def queue_limit(snapshots: int) -> int:
+    """Messages a queue must hold for a hall of ``snapshots`` retained states (one per
+    service and counter): the hub re-publishes every one at each connect, in one burst that
+    a subscriber of them all receives at once, besides its usual traffic."""
+    return MAX_QUEUED + 2 * snapshots
+
 Deliver = Callable[[Callable[[], None]], None]
 
 
@@ -138,7 +145,7 @@ class HallClient:
                  port: int, deliver: Deliver | None = None, keepalive: int = 5,
                  clean_session: bool = True, manual_ack: bool = False,
                  now_ms: Callable[[], int] = _wall_ms, username: str | None = None,
-                 announce: bool = True):
+                 announce: bool = True, max_queued: int = MAX_QUEUED):
         if role not in ROLES:
             raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
         if not valid_id(device):
@@ -151,6 +158,7 @@ class HallClient:
         self.login_refused = threading.Event()  # set while the broker refuses our login
         self._host, self._port, self._keepalive = host, port, keepalive
         self._manual_ack = manual_ack
+        self._max_queued = max_queued
         self._now_ms = now_ms
         # A tool (antrean status) may log in with another device's account under a client id
         # of its own, and keep quiet: no presence, no will, no health of its own.
@@ -180,7 +188,7 @@ class HallClient:
         c.username_pw_set(self._username, password)
         c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         c.connect_timeout = CONNECT_TIMEOUT_S
-        c.max_queued_messages_set(MAX_QUEUED)
+        c.max_queued_messages_set(self._max_queued)
         c.on_pre_connect = self._on_pre_connect
         c.on_connect = self._on_connect
         c.on_connect_fail = self._on_connect_fail

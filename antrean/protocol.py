@@ -23,8 +23,8 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TOPIC_TEMPLATES = {
     "cmd": "cmd/{device}",            # device -> hub: commands, QoS 1
     "reply": "reply/{device}",        # hub -> device: answers, QoS 1
-    "queues": "state/queues",         # hub -> all: retained snapshot of every service
-    "hall": "state/hall",             # hub -> all: retained snapshot of counters and calls
+    "service": "state/service/{service}",   # hub -> all: retained state of one service
+    "counter": "state/counter/{counter}",   # hub -> all: retained state of one counter
     "clock": "state/clock",           # hub -> all: heartbeat with the hub's clock, QoS 0
     "called": "event/called",         # hub -> all: a ticket was called (or recalled), QoS 1
     "presence": "presence/{device}",  # each device: retained online/offline/lost
@@ -69,13 +69,24 @@ class Topics:
     def health(self, device: str) -> str:
         return self._t("health", device=device)
 
-    @property
-    def queues(self) -> str:
-        return self._t("queues")
+    def service(self, service: str) -> str:
+        return self._t("service", service=service)
+
+    def counter(self, counter: int) -> str:
+        return self._t("counter", counter=str(counter))
 
     @property
-    def hall(self) -> str:
-        return self._t("hall")
+    def all_services(self) -> str:
+        return f"{self.base}/state/service/+"
+
+    @property
+    def all_counters(self) -> str:
+        return f"{self.base}/state/counter/+"
+
+    @property
+    def retired(self) -> tuple[str, ...]:
+        """Topics of Antrean 0.2's whole-hall snapshots, which the hub clears."""
+        return (f"{self.base}/state/queues", f"{self.base}/state/hall")
 
     @property
     def clock(self) -> str:
@@ -154,15 +165,19 @@ COMMANDS: dict[str, dict[str, tuple]] = {
     "counter.resume": {"counter": (INT, True, _nonneg)},
 }
 
+# Every retained state's envelope: which database, and its order within it.
+_STATE = {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
+          "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg)}
+_OPT_STR = (str, type(None))
+
 # What the hub and devices publish (validated by receivers that care).
 PUBLICATIONS: dict[str, dict[str, tuple]] = {
     "reply": {"id": ((str, type(None)), True, None), "ok": ((bool,), True, None)},
-    "state.queues": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
-                     "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg),
-                     "services": ((dict,), True, None)},
-    "state.hall": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
-                   "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg),
-                   "counters": ((dict,), True, None), "calls": ((list,), True, None)},
+    "state.service": {**_STATE, "service": (STR, True, _ident), "day": (STR, True, _day),
+                      "open": ((bool,), True, None), "waiting": (INT, True, _nonneg)},
+    "state.counter": {**_STATE, "counter": (INT, True, _nonneg),
+                      "paused": ((bool,), True, None), "number": (_OPT_STR, True, None),
+                      "last_call": ((dict, type(None)), True, None)},
     "clock": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
               "rev": (INT, True, _nonneg), "now": (INT, True, _nonneg), "tz": (STR, True, None)},
     "called": {"db": (INT, False, _nonneg), "call": ((dict,), True, None)},
@@ -186,11 +201,16 @@ ERROR_CODES = (
 
 
 def encode(mtype: str, **fields: Any) -> bytes:
-    """Build a payload: the envelope plus fields, compact JSON in UTF-8."""
+    """Build a payload: the envelope plus fields, compact JSON in UTF-8. A payload every
+    receiver would refuse (over ``MAX_PAYLOAD``) is never built: ProtocolError("too_large")."""
     if mtype not in MESSAGE_TYPES:
         raise ProtocolError("unknown_type", f"unknown message type {mtype!r}")
-    return json.dumps({"v": VERSION, "type": mtype, **fields},
-                      separators=(",", ":"), ensure_ascii=False).encode()
+    payload = json.dumps({"v": VERSION, "type": mtype, **fields},
+                         separators=(",", ":"), ensure_ascii=False).encode()
+    if len(payload) > MAX_PAYLOAD:
+        raise ProtocolError("too_large", f"{mtype} of {len(payload)} bytes exceeds "
+                            f"{MAX_PAYLOAD}; not sent")
+    return payload
 
 
 def decode(payload: bytes, allowed: dict[str, dict[str, tuple]] = MESSAGE_TYPES) -> dict:

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.05             # how often stale heartbeats and ended flashes are noticed
 REPLY_TIMEOUT_S = 4.0     # a little under the hub's 5 s stale-press limit
-_HALL = {"state.hall": PUBLICATIONS["state.hall"]}
+_COUNTER = {"state.counter": PUBLICATIONS["state.counter"]}
 _CLOCK = {"clock": PUBLICATIONS["clock"]}
 
 
@@ -55,7 +55,9 @@ class Controller:
         self._client, self._channel = client, channel
         topics = client.topics
         client.subscribe(topics.clock, self._on_clock, qos=0)
-        client.subscribe(topics.hall, self._on_hall, qos=1)
+        # Only this box's counters: the others' snapshots are no business of its LEDs.
+        for counter in self.core.counter_ids:
+            client.subscribe(topics.counter(counter), self._on_counter, qos=1)
         client.on_link(lambda up: self._do(self.core.link(up, time.monotonic())))
 
     # ---- entry points from other threads -----------------------------------------------------
@@ -122,13 +124,13 @@ class Controller:
         self.clock.observe(beat["now"])
         self._do(self.core.heartbeat(time.monotonic()))
 
-    def _on_hall(self, msg) -> None:
+    def _on_counter(self, msg) -> None:
         try:
-            snapshot = decode(msg.payload, _HALL)
+            snapshot = decode(msg.payload, _COUNTER)
         except ProtocolError as e:
-            log.warning("ignoring bad state.hall: %s", e)
+            log.warning("ignoring bad state.counter on %s: %s", msg.topic, e)
             return
-        self._do(self.core.hall(snapshot, time.monotonic()))
+        self._do(self.core.counter_state(snapshot, time.monotonic()))
 
     def _reply(self, counter: int, token: int, reply: dict | None) -> None:
         self._do(self.core.reply(counter, token, reply, time.monotonic(), self.clock.now_ms()))

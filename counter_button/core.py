@@ -1,9 +1,9 @@
 """The button box's decisions, free of GPIO and MQTT: events in, actions out.
 
 Every event (a press, a reply or its timeout, the broker link, the hub's heartbeat, a
-``state.hall`` snapshot, a clock tick) returns a list of actions: :class:`Send` a command, or
-show a :class:`Led` pattern. ``now`` is this Pi's monotonic clock in seconds; the hub's clock
-(``sent_at``) is the command channel's business.
+counter's ``state.counter`` snapshot, a clock tick) returns a list of actions: :class:`Send` a
+command, or show a :class:`Led` pattern. ``now`` is this Pi's monotonic clock in seconds; the
+hub's clock (``sent_at``) is the command channel's business.
 
 The LED language, one LED per counter (docs/counter-button.md says the same for technicians):
 
@@ -66,6 +66,7 @@ class _Counter:
     paused: bool = False
     number: str | None = None        # the ticket being served, None = nobody
     mark_ms: int = 0                 # hub time of the state we last learnt from a reply
+    order: tuple[int, int] = (-1, -1)    # (epoch, rev) of the last snapshot taken
     inflight: int | None = None      # token of the unanswered command
     inflight_kind: str = ""
     refused_until: float = -math.inf
@@ -85,7 +86,7 @@ class ButtonCore:
     _state: dict[int, _Counter] = field(init=False)
     _link_up: bool = field(init=False, default=False)
     _heartbeat_at: float = field(init=False, default=-math.inf)
-    _snapshot: tuple[int, int] = field(init=False, default=(-1, -1))
+    _db: int | None = field(init=False, default=None)     # the hub database last seen
     _tokens: int = field(init=False, default=0)
 
     def __post_init__(self):
@@ -148,21 +149,20 @@ class ButtonCore:
         self._heartbeat_at = now
         return self._refresh(now)
 
-    def hall(self, snapshot: dict, now: float) -> list:
-        """A validated ``state.hall`` snapshot; older or repeated ones change nothing."""
+    def counter_state(self, snapshot: dict, now: float) -> list:
+        """A validated ``state.counter`` snapshot; one of a counter not on this box, or not
+        newer than the last one of its counter, changes nothing."""
+        self._follow_db(snapshot.get("db"))
+        c = self._state.get(snapshot["counter"])
         order = (snapshot["epoch"], snapshot["rev"])
-        if order <= self._snapshot:
+        if c is None or order <= c.order:
             return []
         # A new epoch (the hub restarted) starts a new rev count.
-        self._snapshot = order
-        at = snapshot["at"]
-        for cid, c in self._state.items():
-            entry = snapshot["counters"].get(str(cid))
-            if not isinstance(entry, dict) or at < c.mark_ms:
-                continue    # not in it, or older than what a reply already told us
-            number = entry.get("number")
-            c.number = number if isinstance(number, str) and number else None
-            c.paused = entry.get("paused") is True
+        c.order = order
+        if snapshot["at"] < c.mark_ms:
+            return []       # older than what a reply already told us
+        c.number = _text(snapshot["number"])
+        c.paused = snapshot["paused"]
         return self._refresh(now)
 
     def tick(self, now: float) -> list:
@@ -170,6 +170,10 @@ class ButtonCore:
         return self._refresh(now)
 
     # ---- queries -----------------------------------------------------------------------------
+
+    @property
+    def counter_ids(self) -> tuple[int, ...]:
+        return tuple(self._state)
 
     def online(self, now: float) -> bool:
         return self._link_up and now - self._heartbeat_at <= self.heartbeat_timeout_s
@@ -217,6 +221,14 @@ class ButtonCore:
         c.mark_ms = max(c.mark_ms, hub_ms)
         if mtype == "counter.next":
             self._refuse(c, now)    # nobody waiting: the officer should see it at once
+
+    def _follow_db(self, db) -> None:
+        # Another hub database (a card swap): its epochs and revs say nothing about the old.
+        if db is None or db == self._db:
+            return
+        self._db = db
+        for c in self._state.values():
+            c.order = (-1, -1)
 
     def _refuse(self, c: _Counter, now: float) -> None:
         c.refused_until = now + self.refused_s

@@ -40,7 +40,8 @@ from antrean.errors import AntreanError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 
 from display.memory import AnnounceMemory, default_path  # noqa: E402
-from display.state import Call, DisplaySettings, DisplayState, View  # noqa: E402
+from display.state import (Call, DisplaySettings, DisplayState, View,  # noqa: E402
+                           counter_topics)
 from display.strings import Strings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -182,8 +183,8 @@ class DisplayApp(App):
         root = Factory.CounterScreen() if screen == "counter" else Factory.HallScreen()
         root.bind(size=self._on_size)
         topics = self.client.topics
-        for topic, qos in ((topics.hall, 1), (topics.queues, 1), (topics.called, 1),
-                           (topics.clock, 0)):
+        wanted = [(t, 1) for t in counter_topics(topics, self.site, self.settings)]
+        for topic, qos in (*wanted, (topics.called, 1), (topics.clock, 0)):
             self.client.subscribe(topic, self._on_message, qos=qos)
         self.client.on_link(self._on_link)
         self.client.set_health({"errors": self._errors(), "layout": self.device.layout})

@@ -4,15 +4,16 @@ No Kivy, no MQTT. The app hands every payload to :meth:`DisplayState.receive` an
 state to :meth:`DisplayState.on_link`; it renders :meth:`DisplayState.view` and speaks the
 calls ``receive`` returns. The rules (docs/protocol.md):
 
-- snapshots (``state.hall``, ``state.queues``) are ordered by ``(epoch, rev)``; one that is not
-  newer than the one shown is ignored, so a late or replayed snapshot never rolls back;
+- each counter's snapshot (``state.counter``) is ordered by ``(epoch, rev)``; one that is not
+  newer than the one shown for that counter is ignored, so a late or replayed snapshot never
+  rolls back;
 - the view is "not up to date" while the link is down or the hub's heartbeat
   (``state/clock``) has been missing for more than ``stale_after_s``;
 - a call is announced once, ever: only when its ``call_id`` is above the durable memory and it
   is not older than ``max_age_s`` on the hub's clock. The memory is raised *before* the call
   is handed out for speaking (at-most-once). Calls come from ``event/called`` (fast) and from
-  the retained ``state/hall`` list (the truth), deduplicated by ``call_id``. Until the hub's
-  clock is known a call's age is unknown, so candidates wait for the first heartbeat.
+  each counter's retained ``last_call`` (the truth), deduplicated by ``call_id``. Until the
+  hub's clock is known a call's age is unknown, so candidates wait for the first heartbeat.
 """
 from __future__ import annotations
 
@@ -30,8 +31,8 @@ from antrean.site import Display, Site
 log = logging.getLogger(__name__)
 
 # The payload types a display accepts; anything else on its topics is refused.
-ACCEPTED = {t: protocol.PUBLICATIONS[t] for t in ("state.hall", "state.queues", "clock", "called")}
-MAX_CALLS = 20          # state.hall carries at most 20 calls; we keep as many
+ACCEPTED = {t: protocol.PUBLICATIONS[t] for t in ("state.counter", "clock", "called")}
+MAX_CALLS = 20          # recent calls kept (the view shows ``recent_count`` of them)
 
 
 class Memory(Protocol):
@@ -124,6 +125,13 @@ def shown_counters(site: Site, display: Display) -> tuple[int, ...]:
     return tuple(sorted(chosen))
 
 
+def counter_topics(topics: protocol.Topics, site: Site, settings: DisplaySettings) -> list[str]:
+    """The state a display subscribes to: its own counters' only (one wildcard for all)."""
+    if set(settings.counters) == set(site.counters):
+        return [topics.all_counters]
+    return [topics.counter(c) for c in settings.counters]
+
+
 class DisplayState:
     """See the module docstring. ``clock`` is the hub's clock; this state feeds it every
     heartbeat it receives."""
@@ -131,12 +139,10 @@ class DisplayState:
     def __init__(self, site: Site, settings: DisplaySettings, memory: Memory, clock: HubClock):
         self.site, self.settings, self.memory, self.clock = site, settings, memory, clock
         self._shown = set(settings.counters)
-        self._order: dict[str, tuple[int, int]] = {}    # type -> (epoch, rev) shown
-        self._hall_counters: dict[str, dict] = {}
-        self._snap_newest = -1                          # newest call_id the snapshot knew
+        self._order: dict[int, tuple[int, int]] = {}    # counter -> (epoch, rev) shown
+        self._counters: dict[int, dict] = {}            # counter -> its latest snapshot
         self._calls: dict[int, Call] = {}               # recent calls by call_id
         self._pending: dict[int, Call] = {}             # waiting for the hub clock
-        self.queues: dict = {}
         self._link_up = False
         self.tz = _zone(site.timezone)
 
@@ -151,10 +157,10 @@ class DisplayState:
         try:
             msg = protocol.decode(payload, ACCEPTED)
             self._follow_db(msg.get("db"))
-            if retained and msg["type"] == "state.hall":
-                return self._on_hall(msg, speak=False)
-            handler = {"state.hall": self._on_hall, "state.queues": self._on_queues,
-                       "clock": self._on_clock, "called": self._on_called}[msg["type"]]
+            if retained and msg["type"] == "state.counter":
+                return self._on_counter(msg, speak=False)
+            handler = {"state.counter": self._on_counter, "clock": self._on_clock,
+                       "called": self._on_called}[msg["type"]]
             return handler(msg)
         except ProtocolError as e:
             log.warning("refused a payload: %s", e)
@@ -172,9 +178,9 @@ class DisplayState:
             log.warning("the hub's database changed (%s -> %s): starting afresh",
                         self.memory.db(), db)
             self._order.clear()
+            self._counters.clear()
             self._calls.clear()
             self._pending.clear()
-            self._snap_newest = -1
         self.memory.switch(db)
 
     # ---- outputs -----------------------------------------------------------------------
@@ -203,59 +209,65 @@ class DisplayState:
         agency = self.site.agencies.get(counter.agency)
         name = (agency.name if self.settings.language == "id" else agency.name_en) if agency \
             else counter.agency
-        snap = self._hall_counters.get(str(cid)) or {}
-        number, paused = snap.get("number"), bool(snap.get("paused", False))
-        snap_id = snap.get("call_id") if isinstance(snap.get("call_id"), int) else -1
-        # An event newer than the snapshot shows at once; the next snapshot confirms it. A
-        # call the snapshot already knew never brings back a number the counter is done
-        # with (idle or paused: ``number`` null).
+        snap = self._counters.get(cid) or {}
+        number, paused = snap.get("number"), snap.get("paused") is True
+        # An event newer than the snapshot's last call shows at once; the next snapshot
+        # confirms it. A call the snapshot already knew never brings back a number the
+        # counter is done with (idle or paused: ``number`` null).
         newest = max((c for c in self._calls.values() if c.counter == cid),
                      key=lambda c: c.call_id, default=None)
-        if newest is not None and newest.call_id > max(snap_id, self._snap_newest):
+        if newest is not None and newest.call_id > _last_call_id(snap):
             number = newest.number
         return CounterView(cid, counter.name, name,
                            number if isinstance(number, str) else None, paused)
 
     # ---- handlers ----------------------------------------------------------------------
     def _newer(self, msg: dict) -> bool:
-        key = (msg["epoch"], msg["rev"])
-        shown = self._order.get(msg["type"])
+        key, shown = (msg["epoch"], msg["rev"]), self._order.get(msg["counter"])
         if shown is not None and key <= shown:
-            log.debug("ignored %s %s: not newer than %s", msg["type"], key, shown)
+            log.debug("ignored counter %s %s: not newer than %s", msg["counter"], key, shown)
             return False
-        self._order[msg["type"]] = key
+        self._order[msg["counter"]] = key
         return True
 
-    def _on_hall(self, msg: dict, speak: bool = True) -> list[Call]:
+    def _on_counter(self, msg: dict, speak: bool = True) -> list[Call]:
+        if msg["counter"] not in self._shown:
+            return []
+        last = Call.parse(msg["last_call"]) if msg["last_call"] is not None else None
+        if last is not None and last.counter != msg["counter"]:
+            raise ProtocolError("bad_payload", "last_call is another counter's")
         if not self._newer(msg):
             return []
-        calls = [Call.parse(raw) for raw in msg["calls"]]
-        self._hall_counters = {k: v for k, v in msg["counters"].items() if isinstance(v, dict)}
-        newest = max((c.call_id for c in calls), default=-1)
-        self._snap_newest = max(newest, *(v.get("call_id") for v in self._hall_counters.values()
-                                          if isinstance(v.get("call_id"), int)), -1)
-        # The snapshot is the truth; events newer than all it holds stay until it catches up.
-        early = {i: c for i, c in self._calls.items() if i > newest}
-        self._calls = {c.call_id: c for c in calls} | early
-        self._keep_recent()
-        if not speak:
-            self._pending.clear()
-            last = self.memory.last()
-            if newest >= 0 and (last is None or newest > last):
-                self.memory.remember(newest)
+        self._counters[msg["counter"]] = msg
+        self._forget_past_days(msg["at"])
+        if last is None:
             return []
-        return self._consider(calls)
+        self._calls[last.call_id] = last
+        self._keep_recent()
+        if speak:
+            return self._consider([last])
+        # Replayed on (re)connect: it happened while we were away. Shown, never spoken late.
+        remembered = self.memory.last()
+        if remembered is None or last.call_id > remembered:
+            self.memory.remember(last.call_id)
+        return []
+
+    def _forget_past_days(self, at: int) -> None:
+        """Calls of a day before the snapshot's (built at ``at``, hub ms) are over: after the
+        daily reset they must not come back as a counter's number or the latest call. Earlier
+        calls of the same day stay in the recent list (a visitor who missed theirs)."""
+        today = self._day_of(at)
+        for cid in [i for i, c in self._calls.items() if self._day_of(c.at) < today]:
+            del self._calls[cid]
+
+    def _day_of(self, ms: int) -> dt.date:
+        return dt.datetime.fromtimestamp(ms / 1000, self.tz).date()
 
     def _on_called(self, msg: dict) -> list[Call]:
         call = Call.parse(msg["call"])
         self._calls[call.call_id] = call
         self._keep_recent()
         return self._consider([call])
-
-    def _on_queues(self, msg: dict) -> list[Call]:
-        if self._newer(msg):
-            self.queues = msg["services"]
-        return []
 
     def _on_clock(self, msg: dict) -> list[Call]:
         self.clock.observe(msg["now"])
@@ -288,6 +300,11 @@ class DisplayState:
         if fresh:
             self.memory.remember(fresh[-1].call_id)
         return fresh
+
+
+def _last_call_id(snapshot: dict) -> int:
+    last = snapshot.get("last_call")
+    return last["call_id"] if isinstance(last, dict) else -1
 
 
 def _zone(name: str, fallback: dt.tzinfo | None = None) -> dt.tzinfo:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from antrean.site import Counter
 
-from .queue import CHANGED_ALL, Refused, _Run, is_operator
+from .queue import Refused, _Run, is_operator
 
 if TYPE_CHECKING:
     from .queue import QueueEngine
@@ -50,14 +50,15 @@ class CounterDesk:
             raise Refused("counter_paused", counter=counter.id)
         if row["ticket"]:
             self._close(self._current(counter, row), "done", run)
-        run.changed |= CHANGED_ALL
+        run.touch_counter(counter)
         return {"call": self._call_next(counter, row, run)}
 
     def recall(self, run: _Run) -> dict:
         counter, row = self._open(run)
         ticket = self._current(counter, row)
         self.store.run("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?", (ticket["id"],))
-        run.changed.add("hall")
+        run.changed.add(("counter", counter.id))
+        run.touch_service(ticket["service"])        # its last_called
         return {"call": self._record_call(ticket, counter.id, ticket["recalls"] + 1, run)}
 
     def skip(self, run: _Run) -> dict:
@@ -66,7 +67,7 @@ class CounterDesk:
         ticket = self._current(counter, row)
         status = "no_show" if ticket["recalls"] >= self.site.rules.max_recalls else "skipped"
         self._close(ticket, status, run)
-        run.changed |= CHANGED_ALL
+        run.touch_counter(counter)
         call = None if row["paused"] else self._call_next(counter, row, run)
         return {"call": call, "skipped": self.engine.views.ticket(ticket["id"])}
 
@@ -74,7 +75,7 @@ class CounterDesk:
         counter, row = self._open(run)
         ticket = self._current(counter, row)
         self._close(ticket, "done", run)
-        run.changed |= CHANGED_ALL
+        run.touch_counter(counter)
         return {"ticket": self.engine.views.ticket(ticket["id"])}
 
     def transfer(self, run: _Run) -> dict:
@@ -88,7 +89,8 @@ class CounterDesk:
                        "served_at = NULL, recalls = 0, transfers = transfers + 1 WHERE id = ?",
                        (target.id, ticket["id"]))
         self._free(counter.id)
-        run.changed |= CHANGED_ALL
+        run.touch_counter(counter)
+        run.touch_service(target.id, ticket["service"])
         return {"ticket": self.engine.views.ticket(ticket["id"])}
 
     def pause(self, run: _Run) -> dict:
@@ -100,7 +102,7 @@ class CounterDesk:
     def _set_paused(self, run: _Run, paused: bool) -> dict:
         counter, _ = self._open(run)
         self.store.run("UPDATE counters SET paused = ? WHERE id = ?", (int(paused), counter.id))
-        run.changed |= CHANGED_ALL          # hall shows it; waits depend on open counters
+        run.touch_counter(counter)          # displays show it; waits depend on open counters
         return {"counter": self.engine.views.counter_state(counter.id)}
 
     # ---- calling --------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class TicketDesk:
                        "WHERE service = ? AND day = ?", (seq + 1, svc.id, run.day))
         ticket_id = self._insert(svc, run.day, seq, priority, "printing", run.device,
                                  issued_at=run.now, printed_at=None, offline=False)
-        run.changed.add("queues")
+        run.touch_service(svc.id)
         return {"ticket": self.engine.views.ticket(ticket_id)}
 
     def printed(self, run: _Run) -> dict:
@@ -110,7 +110,7 @@ class TicketDesk:
     def _now_waiting(self, row: dict, run: _Run) -> None:
         self.store.run("UPDATE tickets SET status = 'waiting', printed_at = ?, finished_at = NULL "
                        "WHERE id = ?", (run.now, row["id"]))
-        run.changed.add("queues")
+        run.touch_service(row["service"])
 
     def print_failed(self, run: _Run) -> dict:
         row = self._own_ticket(run)
@@ -122,7 +122,7 @@ class TicketDesk:
                        (run.now, row["id"]))
         self.store.run("UPDATE service_days SET used = used - 1 WHERE service = ? AND day = ?",
                        (row["origin"], row["day"]))
-        run.changed.add("queues")
+        run.touch_service(row["service"], row["origin"])
         return {"ticket": self.engine.views.ticket(row["id"])}
 
     def lease(self, run: _Run) -> dict:
@@ -144,7 +144,7 @@ class TicketDesk:
         self.store.run("INSERT INTO leases (device, service, day, first, last, at) "
                        "VALUES (?, ?, ?, ?, ?, ?)",
                        (run.device, svc.id, run.day, first, last, run.now))
-        run.changed.add("queues")
+        run.touch_service(svc.id)
         return {"lease": {"service": svc.id, "day": run.day, "first": first, "last": last}}
 
     def offline(self, run: _Run) -> dict:
@@ -176,7 +176,7 @@ class TicketDesk:
             raise Refused("past_day", number=shown, day=day)
         self.store.run("UPDATE service_days SET used = used + 1 WHERE service = ? AND day = ?",
                        (svc.id, day))
-        run.changed.add("queues")
+        run.touch_service(svc.id)
         return {"ticket": self.engine.views.ticket(ticket_id)}
 
     def _insert(self, svc: Service, day: str, seq: int, priority: str | None, status: str,

@@ -78,10 +78,16 @@ def _identity(db: sqlite_utils.Database) -> None:
                (secrets.randbits(52) | 1,))
 
 
+def _counter_calls(db: sqlite_utils.Database) -> None:
+    # Each counter's latest call is in its retained state (docs/protocol.md, state.counter).
+    db.execute("CREATE INDEX calls_counter ON calls(counter, call_id)")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_offline_range", _offline_range),
     ("0003_identity", _identity),
+    ("0004_counter_calls", _counter_calls),
 ]
 
 

@@ -29,13 +29,14 @@ from .strings import refusal
 
 COMMAND_MEMORY_MS = 7 * 24 * 3600 * 1000
 log = logging.getLogger("antrean.hub.queue")
-CHANGED_ALL = frozenset({"queues", "hall"})
+# What a command changed, as snapshot keys: ("service", id), ("counter", id), or ALL.
+ALL = ("all",)
 
 
 @dataclass
 class Outcome:
     reply: dict                                 # {"ok": True, "result": {...}} or an error
-    changed: set[str] = field(default_factory=set)   # snapshots to republish
+    changed: set[tuple] = field(default_factory=set)  # snapshot keys to republish
     calls: list[dict] = field(default_factory=list)  # Call objects made, in order
 
 
@@ -56,12 +57,21 @@ class _Run:
     msg: dict
     now: int
     local: dt.datetime
-    changed: set[str] = field(default_factory=set)
+    changed: set[tuple] = field(default_factory=set)
     calls: list[dict] = field(default_factory=list)
 
     @property
     def day(self) -> str:
         return self.local.date().isoformat()
+
+    def touch_service(self, *service_ids: str) -> None:
+        self.changed.update(("service", s) for s in service_ids)
+
+    def touch_counter(self, counter: Counter) -> None:
+        """The counter's state, and its services' (their waits depend on its pace, its
+        pause and the tickets it takes from them)."""
+        self.changed.add(("counter", counter.id))
+        self.touch_service(*counter.services)
 
 
 def is_operator(device: str) -> bool:
@@ -127,7 +137,7 @@ class QueueEngine:
     def tick(self, now_ms: int) -> Outcome:
         """Expire unconfirmed tickets, run the daily reset when due, and notice opening and
         closing times. Runs every second: one indexed query when there is nothing to do."""
-        changed: set[str] = set()
+        changed: set[tuple] = set()
         local = self.schedule.local(now_ms)
         cutoff = now_ms - self.site.rules.confirm_timeout_s * 1000
         late = self.store.all("SELECT * FROM tickets WHERE status = 'printing' "
@@ -136,23 +146,31 @@ class QueueEngine:
             with self.store.transaction():
                 for row in late:
                     self.expire(row, now_ms)
-            changed.add("queues")
+            changed.update(("service", r["service"]) for r in late)
         due = local.date()
         if local.time() < self.site.rules.daily_reset:
             due -= dt.timedelta(days=1)
         if self._reset_upto is None or self._reset_upto < due.toordinal():
             with self.store.transaction():
                 self._daily_reset(due, now_ms)
-            changed |= CHANGED_ALL
+            changed.add(ALL)
         minute = (local.date(), local.hour, local.minute)
         if minute != self._minute:
             self._minute = minute
-            opening = (local.date(), *((d.open, d.reason) for d in (
-                self.schedule.decide(s, local) for s in self.site.services.values())))
-            if self._opening is not None and opening != self._opening:
-                changed.add("queues")
-            self._opening = opening
+            changed |= self._opening_changes(local)
         return Outcome({"ok": True, "result": {}}, changed, [])
+
+    def _opening_changes(self, local: dt.datetime) -> set[tuple]:
+        """Once a minute: the services that opened or closed since, or ALL on a new day
+        (every day's figures and each counter's calls of the day start afresh)."""
+        opening = {sid: (d.open, d.reason) for sid, d in (
+            (sid, self.schedule.decide(s, local)) for sid, s in self.site.services.items())}
+        before, self._opening = self._opening, (local.date(), opening)
+        if before is None:
+            return set()
+        if before[0] != local.date():
+            return {ALL}
+        return {("service", sid) for sid, o in opening.items() if before[1].get(sid) != o}
 
     def _daily_reset(self, due: dt.date, now_ms: int) -> None:
         """Close what is left of the days before ``due``: queued and called tickets become
@@ -173,11 +191,19 @@ class QueueEngine:
         log.info("daily reset: tickets before %s closed", day)
 
     # ---- snapshots ------------------------------------------------------------------------
-    def queues_state(self, now_ms: int) -> dict:
-        return self.views.queues(now_ms)
-
-    def hall_state(self, now_ms: int) -> dict:
-        return self.views.hall(now_ms)
+    def snapshots(self, keys: set[tuple], now_ms: int) -> dict[tuple, dict]:
+        """The bodies of the snapshots named by ``keys`` (ALL: every one), by key."""
+        if ALL in keys:
+            bodies = {("service", sid): b for sid, b in self.views.services(now_ms).items()}
+            return bodies | {("counter", cid): self.views.counter(cid, now_ms)
+                             for cid in self.site.counters}
+        out = {}
+        for kind, ident in keys:
+            if kind == "service" and ident in self.site.services:
+                out[(kind, ident)] = self.views.service(ident, now_ms)
+            elif kind == "counter" and ident in self.site.counters:
+                out[(kind, ident)] = self.views.counter(ident, now_ms)
+        return out
 
     # ---- shared by the desks --------------------------------------------------------------
     def expire(self, row: dict, now_ms: int) -> None:

@@ -13,19 +13,20 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from antrean import protocol
 from antrean.clock import PresetClock
 from antrean.errors import ProtocolError, StorageError, UsageError
-from antrean.mqtt import HallClient
+from antrean.mqtt import HallClient, queue_limit
 from antrean.protocol import Topics
 from antrean.sdnotify import Watchdog
 from antrean.site import Site
 
 from . import strings
-from .queue import QueueEngine
+from .queue import ALL, QueueEngine
 from .store import Store
 
 log = logging.getLogger("antrean.hub")
@@ -64,11 +65,15 @@ class HubService:
         self.rev = 0
         self.inbox: queue.Queue[Callable[[], None]] = queue.Queue()
         self._stop = threading.Event()
-        self._dirty: set[str] = set()
+        self._dirty: set[tuple] = set()            # snapshot keys to publish
+        self._sent: dict[tuple, dict] = {}          # key -> body last published
+        self.errors: deque[str] = deque(maxlen=10)  # the latest, for health/hub
+        self._link_up = False                       # as _on_link last heard it
         # A persistent session: commands sent while the hub restarts wait at the broker.
         self.client = HallClient(site=site.id, device="hub", role="hub",
                                  password=site.hub_password, host=host, port=port,
-                                 deliver=self.inbox.put, clean_session=False, manual_ack=True)
+                                 deliver=self.inbox.put, clean_session=False, manual_ack=True,
+                                 max_queued=queue_limit(len(site.services) + len(site.counters)))
         self.client.subscribe(self.topics.all_cmds, self._on_command, qos=1)
         self.client.on_link(self._on_link)
 
@@ -151,7 +156,7 @@ class HubService:
         self._dirty |= outcome.changed
         if self._dirty:
             self._publish_snapshots(self._dirty)
-        if not self.client.connected:
+        if not self._link_up:
             return      # see _publish_snapshots: a heartbeat also says "the hub is up"
         self.client.publish(self.topics.clock, protocol.encode(
             "clock", db=self.db_id, epoch=self.epoch, rev=self.rev, now=now,
@@ -159,32 +164,47 @@ class HubService:
 
     def _on_link(self, up: bool) -> None:
         log.info("broker link %s", "up" if up else "down")
+        self._link_up = up
         if up:
             # A restarted broker may have lost its retained messages: the hub's SQLite is
-            # the truth, so both snapshots go out again on every connect.
-            self._publish_snapshots({"queues", "hall"})
-            self.client.set_health({"epoch": self.epoch, "db": self.db_id, "errors": []})
+            # the truth, so every snapshot goes out again on every connect.
+            self._sent.clear()
+            for topic in self.topics.retired:       # 0.2's whole-hall snapshots
+                self.client.publish(topic, b"", qos=1, retain=True)
+            self._publish_snapshots({ALL})
+            self._report_health()
 
-    def _publish_snapshots(self, which: set[str]) -> None:
+    def _report_health(self) -> None:
+        self.client.set_health({"epoch": self.epoch, "db": self.db_id,
+                                "errors": list(self.errors)})
+
+    def _publish_snapshots(self, which: set[tuple]) -> None:
         # Not before the link is up, i.e. the command subscription confirmed: paho would
         # send queued snapshots first on connect, and a device taking them for "the hub is
-        # up" would send commands the broker drops. The link-up publishes everything.
-        if not self.client.connected:
+        # up" would send commands the broker drops. The link-up publishes everything; until
+        # it has run here, what a tick publishes would only go out twice.
+        if not self._link_up:
             return
         now = self.now_ms()
-        if "queues" in which:
-            self.rev += 1
-            body = self.engine.queues_state(now)
-            self.client.publish(self.topics.queues, protocol.encode(
-                "state.queues", db=self.db_id, epoch=self.epoch, rev=self.rev, at=now, **body),
-                qos=1, retain=True)
-        if "hall" in which:
-            self.rev += 1
-            body = self.engine.hall_state(now)
-            self.client.publish(self.topics.hall, protocol.encode(
-                "state.hall", db=self.db_id, epoch=self.epoch, rev=self.rev, at=now, **body),
-                qos=1, retain=True)
+        for key, body in self.engine.snapshots(which, now).items():
+            if self._sent.get(key) != body:     # unchanged content is not re-sent
+                self._publish_state(key, body, now)
         self._dirty.clear()
+
+    def _publish_state(self, key: tuple, body: dict, now: int) -> None:
+        kind, ident = key
+        topic = self.topics.service(ident) if kind == "service" else self.topics.counter(ident)
+        self.rev += 1
+        try:
+            payload = protocol.encode(f"state.{kind}", db=self.db_id, epoch=self.epoch,
+                                      rev=self.rev, at=now, **body)
+        except ProtocolError as e:      # too large: every receiver would refuse it
+            log.error("not publishing %s: %s", topic, e)
+            self.errors.append(f"{kind} {ident}: {e.message}")
+            self._report_health()
+            return
+        self.client.publish(topic, payload, qos=1, retain=True)
+        self._sent[key] = body
 
 
 def main(argv: list[str]) -> int:

@@ -1,9 +1,11 @@
 """Building the protocol's objects from the database: Ticket, Call, CounterState and the bodies
-of the ``state.queues`` and ``state.hall`` snapshots (docs/protocol.md, "Shared objects" and
-"Snapshots"). Read-only; the adapter adds the envelope, ``epoch``, ``rev`` and ``at``.
+of the ``state.service`` and ``state.counter`` snapshots (docs/protocol.md, "Shared objects"
+and "Snapshots"). Read-only; the adapter adds the envelope, ``epoch``, ``rev`` and ``at``.
 
-Snapshots are built with a few aggregate queries on indexed columns (the partial index of
-waiting tickets, one row per service and day), never by walking the day's tickets.
+One service's or one counter's snapshot costs a few indexed queries on that service or
+counter alone (the partial index of waiting tickets, one row per service and day), so a
+command's cost does not grow with the hall. ``services()`` builds all of them at once with
+aggregate queries, for the moments everything may have changed.
 """
 from __future__ import annotations
 
@@ -17,7 +19,6 @@ from .estimate import Pace
 from .schedule import Schedule
 from .store import Store
 
-HALL_CALLS = 20
 QUEUED = ("printing", "waiting")
 TICKET_SQL = "SELECT rowid AS rid, * FROM tickets"
 
@@ -37,6 +38,11 @@ class Snapshots:
         self.site = site
         self.schedule = schedule
         self.pace = pace
+        # service -> the counters serving it, so one service's state needs no walk of all
+        self._serves: dict[str, tuple[int, ...]] = {sid: () for sid in site.services}
+        for c in site.counters.values():
+            for sid in c.services:
+                self._serves[sid] = (*self._serves.get(sid, ()), c.id)
 
     # ---- shared objects -------------------------------------------------------------------
     def ticket_row(self, ticket_id: str) -> dict | None:
@@ -51,7 +57,7 @@ class Snapshots:
         if row["status"] in QUEUED and row["service"] in self.site.services:
             people = self._ahead(row)
             wait = estimate.wait_minutes(people, self.pace.of(row["service"]),
-                                         self.serving_counters().get(row["service"], 0))
+                                         self.serving(row["service"]))
         return {"id": row["id"], "number": row["number"], "service": row["service"],
                 "day": row["day"], "seq": row["seq"], "priority": row["priority"],
                 "status": row["status"], "issued_at": row["issued_at"], "ahead": people,
@@ -81,16 +87,31 @@ class Snapshots:
 
     def serving_counters(self) -> dict[str, int]:
         """Per service: how many counters serving it are not paused."""
-        paused = {r["id"] for r in self.store.all("SELECT id FROM counters WHERE paused = 1")}
-        counts: dict[str, int] = {}
-        for c in self.site.counters.values():
-            if c.id not in paused:
-                for sid in c.services:
-                    counts[sid] = counts.get(sid, 0) + 1
-        return counts
+        paused = self._paused()
+        return {sid: sum(c not in paused for c in cids) for sid, cids in self._serves.items()}
 
-    # ---- state.queues -------------------------------------------------------------------
-    def queues(self, now_ms: int) -> dict[str, Any]:
+    def serving(self, service_id: str) -> int:
+        paused = self._paused()
+        return sum(c not in paused for c in self._serves.get(service_id, ()))
+
+    def _paused(self) -> set[int]:
+        return {r["id"] for r in self.store.all("SELECT id FROM counters WHERE paused = 1")}
+
+    # ---- state.service ------------------------------------------------------------------
+    def service(self, service_id: str, now_ms: int) -> dict[str, Any]:
+        """The body of one service's ``state.service``: queries on that service only."""
+        local = self.schedule.local(now_ms)
+        day = local.date().isoformat()
+        waiting = {r["prio"]: r["n"] for r in self.store.all(
+            "SELECT prio, COUNT(*) AS n FROM tickets WHERE status = 'waiting' AND service = ? "
+            "GROUP BY prio", (service_id,))}
+        sd = self.store.one("SELECT next_seq, used, last_called FROM service_days "
+                            "WHERE service = ? AND day = ?", (service_id, day))
+        return self._service_body(service_id, local, waiting.get(0, 0), waiting.get(1, 0), sd,
+                                  self.pace.of(service_id), self.serving(service_id))
+
+    def services(self, now_ms: int) -> dict[str, dict[str, Any]]:
+        """Every service's body at once, with a few aggregate queries (link-up, day change)."""
         local = self.schedule.local(now_ms)
         day = local.date().isoformat()
         waiting: dict[tuple[str, int], int] = {
@@ -102,41 +123,48 @@ class Snapshots:
             (day,))}
         pace = self.pace.all()
         counters = self.serving_counters()
-        every = self.site.rules.priority_every
-        services = {}
-        for sid, svc in self.site.services.items():
-            regular, prio = waiting.get((sid, 0), 0), waiting.get((sid, 1), 0)
-            sd = days.get(sid) or {"next_seq": 1, "used": 0, "last_called": None}
-            left = max(0, svc.daily_quota - sd["used"]) if svc.daily_quota else None
-            decision = self.schedule.decide(svc, local)
-            reason, reopens = decision.reason, decision.reopens
-            if reason is None and left == 0:
-                reason, reopens = "quota_exhausted", self.schedule.next_day_opening(svc, local)
-            services[sid] = {
-                "open": reason is None, "reason": reason, "opens_at": hhmm(reopens),
-                "opens_on": reopens.date().isoformat() if reopens else None,
-                "waiting": regular + prio, "priority_waiting": prio,
-                "wait_min": estimate.wait_minutes(estimate.ahead(regular, prio, False, every),
-                                                  pace[sid], counters.get(sid, 0)),
-                "quota_left": left, "last_called": sd["last_called"],
-                "next_number": number(svc.prefix, sd["next_seq"])}
-        return {"day": day, "services": services}
+        return {sid: self._service_body(sid, local, waiting.get((sid, 0), 0),
+                                        waiting.get((sid, 1), 0), days.get(sid), pace[sid],
+                                        counters.get(sid, 0))
+                for sid in self.site.services}
 
-    # ---- state.hall ---------------------------------------------------------------------
-    def hall(self, now_ms: int) -> dict[str, Any]:
-        rows = {r["id"]: r for r in self.store.all(
-            "SELECT c.id, c.paused, c.call_id, t.number, t.service FROM counters c "
-            "LEFT JOIN tickets t ON t.id = c.ticket")}
-        counters = {}
-        for cid in sorted(self.site.counters):
-            r = rows.get(cid) or {}
-            counters[str(cid)] = {"paused": bool(r.get("paused")), "number": r.get("number"),
-                                  "service": r.get("service"),
-                                  "call_id": r.get("call_id") if r.get("number") else None}
-        # The newest calls by call_id (cheap on the rowid), then only today's: a display that
+    def _service_body(self, sid: str, local: dt.datetime, regular: int, prio: int,
+                      sd: dict | None, pace_ms: float, serving: int) -> dict[str, Any]:
+        svc = self.site.services[sid]
+        sd = sd or {"next_seq": 1, "used": 0, "last_called": None}
+        left = max(0, svc.daily_quota - sd["used"]) if svc.daily_quota else None
+        decision = self.schedule.decide(svc, local)
+        reason, reopens = decision.reason, decision.reopens
+        if reason is None and left == 0:
+            reason, reopens = "quota_exhausted", self.schedule.next_day_opening(svc, local)
+        every = self.site.rules.priority_every
+        return {
+            "service": sid, "day": local.date().isoformat(),
+            "open": reason is None, "reason": reason, "opens_at": hhmm(reopens),
+            "opens_on": reopens.date().isoformat() if reopens else None,
+            "waiting": regular + prio, "priority_waiting": prio,
+            "wait_min": estimate.wait_minutes(estimate.ahead(regular, prio, False, every),
+                                              pace_ms, serving),
+            "quota_left": left, "last_called": sd["last_called"],
+            "next_number": number(svc.prefix, sd["next_seq"])}
+
+    # ---- state.counter ------------------------------------------------------------------
+    def counter(self, counter_id: int, now_ms: int) -> dict[str, Any]:
+        """The body of one counter's ``state.counter``."""
+        r = self.store.one(
+            "SELECT c.paused, c.call_id, t.number, t.service FROM counters c "
+            "LEFT JOIN tickets t ON t.id = c.ticket WHERE c.id = ?", (counter_id,)) or {}
+        # Its newest call (an index on (counter, call_id)), and only today's: a display that
         # starts in the morning must not show yesterday's last calls as current.
-        midnight = self.schedule.at_ms(self.schedule.local(now_ms).date(), dt.time(0))
-        calls = [self.call(r) for r in self.store.all(
-            "SELECT * FROM calls ORDER BY call_id DESC LIMIT ?", (HALL_CALLS,))
-            if r["at"] >= midnight]
-        return {"counters": counters, "calls": calls}
+        last = self.store.one("SELECT * FROM calls WHERE counter = ? ORDER BY call_id DESC "
+                              "LIMIT 1", (counter_id,))
+        if last and last["at"] < self.midnight(now_ms):
+            last = None
+        serving = r.get("number") is not None
+        return {"counter": counter_id, "paused": bool(r.get("paused")),
+                "number": r.get("number"), "service": r.get("service"),
+                "call_id": r.get("call_id") if serving else None,
+                "last_call": self.call(last) if last else None}
+
+    def midnight(self, now_ms: int) -> int:
+        return self.schedule.at_ms(self.schedule.local(now_ms).date(), dt.time(0))

@@ -1,10 +1,11 @@
 """What the kiosk offers: agencies and services with their live queue figures. Kivy-free.
 
 The site config says which agencies and services exist (and ``Kiosk.services`` which of them
-this kiosk issues); the hub's retained ``state.queues`` snapshot says for each service whether
-it is open, why not, how many people wait, the estimated wait and the quota left. Snapshots are
-taken only when newer by ``(epoch, rev)`` (docs/protocol.md, "Snapshots"), so a late retained
-copy never rolls the screen back.
+this kiosk issues); the hub's retained ``state.service`` message of each service says whether
+it is open, why not, how many people wait, the estimated wait and the quota left. The states
+of one service are taken only when newer by ``(epoch, rev)`` (docs/protocol.md, "Snapshots"),
+so a late retained copy never rolls that service back; a new ``db`` (another hub database)
+starts the order afresh.
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class ServiceEntry:
     name: str                   # in the asked language
     prefix: str
     priority_allowed: bool
-    known: bool                 # the hub's figures are known (a snapshot names it)
+    known: bool                 # the hub's figures are known (its state arrived)
     open: bool                  # takes tickets now (unknown counts as open: the hub decides)
     reason: str | None = None   # service_closed | holiday | on_break | quota_exhausted |
                                 # no_numbers (offline with the lease used up)
@@ -48,7 +49,7 @@ class AgencyEntry:
 
 
 class Catalog:
-    """The offer of one kiosk. ``update()`` with each decoded ``state.queues`` snapshot."""
+    """The offer of one kiosk. ``update()`` with each decoded ``state.service`` message."""
 
     def __init__(self, site: Site, kiosk: Kiosk):
         self.site = site
@@ -57,24 +58,46 @@ class Catalog:
         self.service_ids = [s for s in site.services if s in allowed]
         self.agency_ids = [a for a in site.agencies
                            if any(site.services[s].agency == a for s in self.service_ids)]
-        self.version: tuple[int, int] | None = None
-        self.day: str | None = None
-        self.queues: dict[str, dict] = {}
+        self.db: int | None = None                     # the hub database the order belongs to
+        self.version: tuple[int, int] | None = None    # the newest (epoch, rev) taken, any service
+        self.day: str | None = None                    # the hall's day of that newest state
+        self.queues: dict[str, dict] = {}              # service id -> its latest state
+        self._order: dict[str, tuple[int, int]] = {}   # service id -> (epoch, rev) of that state
 
     @property
     def known(self) -> bool:
-        return self.version is not None
+        """The hub's state is known for at least one service this kiosk offers."""
+        return bool(self.queues)
 
-    def update(self, snapshot: dict) -> bool:
-        """Take ``snapshot`` (a decoded ``state.queues``) if newer; True when taken."""
-        version = (snapshot["epoch"], snapshot["rev"])
-        if self.version is not None and version <= self.version:
+    def update(self, state: dict) -> bool:
+        """Take ``state`` (a decoded ``state.service``) if newer than what is held for its
+        service; True when taken. A service not offered here is ignored: a retained state of
+        one the site no longer has may linger on the broker."""
+        service = state.get("service")
+        if service not in self.service_ids:
             return False
-        services = snapshot.get("services")
-        self.version, self.day = version, snapshot.get("day")
-        self.queues = {k: v for k, v in services.items() if isinstance(v, dict)} \
-            if isinstance(services, dict) else {}
+        self._follow_db(state.get("db"))
+        version = (state["epoch"], state["rev"])
+        held = self._order.get(service)
+        if held is not None and version <= held:
+            return False
+        self._order[service], self.queues[service] = version, state
+        if self.version is None or version > self.version:
+            self.version, self.day = version, state.get("day")
         return True
+
+    def _follow_db(self, db: int | None) -> None:
+        """Another hub database (a card swap, a rebuild) numbers its epochs and revisions
+        anew: forget the order. The figures shown stay until its own states replace them
+        (it re-sends every service when it connects)."""
+        if db is None or db == self.db:
+            return
+        if self.db is not None:
+            log.warning("the hub's database changed (%s -> %s): taking its states afresh",
+                        self.db, db)
+            self._order.clear()
+            self.version = None
+        self.db = db
 
     # ---- what the screens list -------------------------------------------------------------
     def agencies(self, language: str = "id",
@@ -114,7 +137,8 @@ class Catalog:
                 **base, known=True, open=is_open,
                 reason=None if is_open else (reason or "service_closed"),
                 opens_at=q.get("opens_at") if isinstance(q.get("opens_at"), str) else None,
-                waiting=_count(q.get("waiting")), priority_waiting=_count(q.get("priority_waiting")),
+                waiting=_count(q.get("waiting")),
+                priority_waiting=_count(q.get("priority_waiting")),
                 wait_min=_count(q.get("wait_min")), quota_left=_count(q.get("quota_left")))
         if entry.open and numbers_left is not None and numbers_left(service_id) <= 0:
             return ServiceEntry(**{**entry.__dict__, "open": False, "reason": "no_numbers"})
@@ -132,7 +156,7 @@ class Catalog:
 
 
 def _count(value) -> int | None:
-    """A non-negative integer from the snapshot, or None (missing or malformed)."""
+    """A non-negative integer from a service's state, or None (missing or malformed)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return None
     return value

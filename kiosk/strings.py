@@ -154,7 +154,7 @@ class Strings(Texts):
         return self.get("done_ahead", n=n) if n else self.get("done_ahead_none")
 
     def closed(self, reason: str, opens_at: str | None = None) -> str:
-        """Why a service takes no tickets (a ``state.queues`` reason, or ``no_numbers``).
+        """Why a service takes no tickets (a ``state.service`` reason, or ``no_numbers``).
         ``opens_at`` comes as "HH:MM"; Bahasa Indonesia writes times "08.00"."""
         if opens_at and self.language == "id":
             opens_at = opens_at.replace(":", ".")

@@ -1,7 +1,7 @@
 """The kiosk's touchscreen: the Kivy App, its widgets and the kv screens beside this file.
 
 A thin adapter. The decisions live in Kivy-free cores: :class:`kiosk.catalog.Catalog`
-(what is offered, from the site config and the hub's ``state.queues``),
+(what is offered, from the site config and the hub's ``state.service`` messages),
 :class:`kiosk.ui_flow.Flow` (which screen shows) and :class:`kiosk.issuer.Issuer` (asking
 the hub, printing, offline numbers from the lease and the outbox). The App copies their state
 into properties the kv files bind to; kv handlers call one verb each.
@@ -57,7 +57,7 @@ KV_FILES = ("widgets", "home", "services", "priority", "printing", "done", "erro
 MAX_FPS = 20            # taps feel instant; idles at well under 1 % of a core
 UPKEEP_S = 30.0         # leases, printer status and health, while nobody is printing
 HUB_SILENT_S = 5.0      # docs/protocol.md: no heartbeat for 5 s = hub unreachable
-_QUEUES = {"state.queues": protocol.PUBLICATIONS["state.queues"]}
+_SERVICE_STATE = {"state.service": protocol.PUBLICATIONS["state.service"]}
 PRINTER_DETAIL = {"ok": "online, paper adequate", "paper_low": "paper near end",
                   "no_paper": "paper end", "cover_open": "cover open",
                   "offline": "printer unreachable or offline", "unknown": "no status read"}
@@ -178,7 +178,8 @@ class KioskApp(App):
         root = Factory.KioskRoot()
         root.bind(size=self._on_size)
         topics = self.client.topics
-        self.client.subscribe(topics.queues, self._on_queues, qos=1)
+        for topic in self._service_topics():
+            self.client.subscribe(topic, self._on_service_state, qos=1)
         self.client.subscribe(topics.clock, self._on_heartbeat, qos=0)
         self.client.on_link(self._on_link)
         self.client.set_health(self._health_fields())
@@ -281,13 +282,25 @@ class KioskApp(App):
         self.render()
 
     # ---- inputs --------------------------------------------------------------------------
-    def _on_queues(self, msg) -> None:
+    def _service_topics(self) -> list[str]:
+        """A kiosk limited to some services hears only their states; one issuing every
+        service hears them all through the wildcard."""
+        topics = self.client.topics
+        if self.kiosk.services:
+            return [topics.service(s) for s in self.catalog.service_ids]
+        return [topics.all_services]
+
+    def _on_service_state(self, msg) -> None:
         try:
-            snapshot = protocol.decode(msg.payload, _QUEUES)
+            state = protocol.decode(msg.payload, _SERVICE_STATE)
         except ProtocolError as e:
-            log.warning("ignoring bad state.queues: %s", e)
+            log.warning("ignoring bad state.service on %s: %s", msg.topic, e)
             return
-        if self.catalog.update(snapshot):
+        # The order is per topic: a state filed under another service's topic is not its.
+        if msg.topic != self.client.topics.service(state["service"]):
+            log.warning("ignoring state.service of %s on %s", state["service"], msg.topic)
+            return
+        if self.catalog.update(state):
             self.render_lists()
 
     def _on_heartbeat(self, msg) -> None:

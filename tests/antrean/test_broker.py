@@ -108,15 +108,16 @@ def test_port_in_use_is_a_broker_error_with_the_log(tmp_path, hall_site):
 
 def test_retained_state_survives_restart_and_kill(broker, client_for):
     hub = client_for("hub")
-    snapshot = encode("state.hall", epoch=3, rev=9, at=1, counters={}, calls=[])
-    assert hub.publish(T.hall, snapshot, retain=True).done.wait(5)
+    snapshot = encode("state.counter", epoch=3, rev=9, at=1, counter=1, paused=True,
+                      number=None, service=None, call_id=None, last_call=None)
+    assert hub.publish(T.counter(1), snapshot, retain=True).done.wait(5)
     hub.stop()
     port = broker.port
     broker.restart()
     assert broker.port == port and broker.running
     display = client_for("display-hall", start=False)
     inbox = Inbox()
-    display.subscribe(T.hall, inbox)
+    display.subscribe(T.counter(1), inbox)
     display.start()
     got = inbox.wait_for(lambda m: True)
     assert got.retain and got.payload == snapshot

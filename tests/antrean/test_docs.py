@@ -15,7 +15,7 @@ DOC = (ROOT / "docs" / "protocol.md").read_text()
 
 @pytest.mark.parametrize("template", sorted(protocol.TOPIC_TEMPLATES.values()))
 def test_every_topic_is_in_the_protocol_document(template):
-    documented = template.replace("{device}", "<device>")
+    documented = re.sub(r"\{(\w+)\}", r"<\1>", template)
     assert f"`{documented}`" in DOC, f"docs/protocol.md does not describe topic {documented}"
 
 

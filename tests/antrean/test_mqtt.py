@@ -88,8 +88,8 @@ def test_bad_role_or_device_is_a_usage_error(broker):
 def test_kiosk_cannot_publish_other_commands_or_state(client_for):
     inbox = observer(client_for)
     kiosk = client_for("kiosk-1")
-    for topic in (T.cmd("box-1"), T.cmd("kiosk-2"), T.queues, T.hall, T.reply("kiosk-1"),
-                  T.presence("display-hall")):
+    for topic in (T.cmd("box-1"), T.cmd("kiosk-2"), T.service("KTP"), T.counter(1),
+                  T.reply("kiosk-1"), T.presence("display-hall")):
         kiosk.publish(topic, b'{"forged":true}')
     marker = kiosk.publish(T.cmd("kiosk-1"), b'{"marker":true}')
     assert marker.done.wait(5)
@@ -226,12 +226,13 @@ def test_subscriptions_survive_broker_restart(client_for, broker):
     assert display.subscribe(f"{T.base}/state/#", inbox).wait(5)
     up, down = link_events(display)
     hub = client_for("hub")
-    snapshot = encode("state.queues", epoch=1, rev=5, at=1, services={})
-    hub.publish(T.queues, snapshot, retain=True)
-    assert inbox.wait_for(lambda m: m.topic == T.queues)
+    snapshot = encode("state.counter", epoch=1, rev=5, at=1, counter=3, paused=False,
+                      number=None, service=None, call_id=None, last_call=None)
+    hub.publish(T.counter(3), snapshot, retain=True)
+    assert inbox.wait_for(lambda m: m.topic == T.counter(3))
     broker.restart()
     assert down.wait(10) and up.wait(10)
-    again = inbox.wait_for(lambda m: m.topic == T.queues and m.retain, timeout=10)
+    again = inbox.wait_for(lambda m: m.topic == T.counter(3) and m.retain, timeout=10)
     assert again and again.payload == snapshot
 
 

@@ -10,7 +10,9 @@ from antrean.errors import ProtocolError
 def test_topics_are_built_under_the_versioned_site_root():
     t = protocol.Topics("mpp-madiun")
     assert t.cmd("kiosk-1") == "antrean/v1/mpp-madiun/cmd/kiosk-1"
-    assert t.hall == "antrean/v1/mpp-madiun/state/hall"
+    assert t.service("PBG-SLF") == "antrean/v1/mpp-madiun/state/service/PBG-SLF"
+    assert t.counter(12) == "antrean/v1/mpp-madiun/state/counter/12"
+    assert t.all_counters == "antrean/v1/mpp-madiun/state/counter/+"
     assert t.device_of(t.presence("box-2")) == "box-2"
 
 
@@ -19,6 +21,16 @@ def test_an_id_that_cannot_fill_one_topic_level_is_refused(bad):
     with pytest.raises(ProtocolError) as e:
         protocol.Topics("mpp").cmd(bad)
     assert e.value.code == "bad_id"
+
+
+def test_a_payload_every_receiver_would_refuse_is_never_built():
+    body = {"counter": 1, "paused": False, "number": None, "service": None, "call_id": None,
+            "last_call": None}
+    assert len(protocol.encode("state.counter", epoch=1, rev=1, at=1, **body)) < 200
+    with pytest.raises(ProtocolError) as e:
+        protocol.encode("state.counter", epoch=1, rev=1, at=1, pad="x" * protocol.MAX_PAYLOAD,
+                        **body)
+    assert e.value.code == "too_large"
 
 
 def test_round_trip_of_a_command():

@@ -98,6 +98,7 @@ class StandInHub:
         self.commands = Inbox()
         client.subscribe(self.topics.all_cmds, self.commands)
         self.now_ms = 1_800_000_000_000
+        self.db = 2964123357
         self._beating = threading.Event()
         self._stop = threading.Event()
         self.rev = 0
@@ -109,7 +110,8 @@ class StandInHub:
             if self._beating.is_set():
                 self.now_ms += 500
                 self.client.publish(self.topics.clock, encode(
-                    "clock", epoch=1, rev=self.rev, now=self.now_ms, tz="Asia/Jakarta"), qos=0)
+                    "clock", db=self.db, epoch=1, rev=self.rev, now=self.now_ms,
+                    tz="Asia/Jakarta"), qos=0)
 
     def pause_heartbeat(self) -> None:
         self._beating.clear()
@@ -120,10 +122,16 @@ class StandInHub:
     def stop(self) -> None:
         self._stop.set()
 
-    def hall(self, counters: dict) -> None:
+    def counter(self, counter: int, *, paused: bool = False, number: str | None = None,
+                call_id: int = 1) -> None:
+        """Publish ``counter``'s retained snapshot; ``rev`` counts across all counters."""
         self.rev += 1
-        self.client.publish(self.topics.hall, encode(
-            "state.hall", epoch=1, rev=self.rev, at=self.now_ms, counters=counters, calls=[]),
+        serving = number is not None
+        self.client.publish(self.topics.counter(counter), encode(
+            "state.counter", db=self.db, epoch=1, rev=self.rev, at=self.now_ms,
+            counter=counter, paused=paused, number=number, service="KTP" if serving else None,
+            call_id=call_id if serving else None,
+            last_call=call(counter, number, call_id, self.now_ms) if serving else None),
             qos=1, retain=True).done.wait(5)
 
     def command(self, predicate=lambda c: True, timeout: float = 5.0) -> dict | None:

@@ -191,9 +191,9 @@ def test_own_skip_and_pause_buttons(box, hub, mock_factory, leds):
 
 
 def test_snapshot_drives_the_led(box, hub, mock_factory, leds):
-    hub.hall({"1": {"paused": False, "number": "A-007", "service": "KTP", "call_id": 3},
-              "2": {"paused": True, "number": None, "service": None, "call_id": None},
-              "3": {"paused": False, "number": None, "service": None, "call_id": None}})
+    hub.counter(1, number="A-007", call_id=3)
+    hub.counter(2, paused=True)
+    hub.counter(3)
     assert leds.wait_for(1, "on")
     assert mock_factory.pin(23).state and not mock_factory.pin(19).state
 

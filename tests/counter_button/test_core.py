@@ -1,7 +1,10 @@
 """The button box's state machine: events in, actions out (no GPIO, no MQTT)."""
 import pytest
 
+from antrean.protocol import PUBLICATIONS, decode, encode
 from counter_button.core import ButtonCore, Led, Pattern, Send
+
+COUNTER_STATE = {"state.counter": PUBLICATIONS["state.counter"]}
 
 
 def online_core(counters=(1, 2), t=0.0) -> ButtonCore:
@@ -12,8 +15,14 @@ def online_core(counters=(1, 2), t=0.0) -> ButtonCore:
     return core
 
 
-def hall(rev, counters, *, epoch=1, at=1_000):
-    return {"epoch": epoch, "rev": rev, "at": at, "counters": counters, "calls": []}
+DB = 2964123357
+
+
+def state(counter, rev, number=None, *, paused=False, epoch=1, at=1_000, db=DB):
+    """A ``state.counter`` snapshot as the controller hands it over: encoded and decoded."""
+    return decode(encode("state.counter", db=db, epoch=epoch, rev=rev, at=at, counter=counter,
+                         paused=paused, number=number, service="KTP" if number else None,
+                         call_id=1 if number else None, last_call=None), COUNTER_STATE)
 
 
 def sends(actions):
@@ -128,39 +137,64 @@ def test_pause_toggles_between_pause_and_resume():
 
 def test_skip_with_nobody_next_turns_off_without_flash():
     core = online_core()
-    core.hall(hall(1, {"1": {"paused": False, "number": "A-001"}}), 0.5)
+    core.counter_state(state(1, 1, "A-001"), 0.5)
     (send,) = sends(core.press(1, "skip", 1.0))
     assert send.mtype == "counter.skip"
     result = ok({"call": None, "skipped": {"number": "A-001"}})
     assert leds(core.reply(1, send.token, result, 1.1)) == {1: Pattern.OFF}
 
 
-def test_hall_snapshot_sets_leds_and_older_ones_are_ignored():
+def test_snapshot_sets_leds_and_older_ones_are_ignored():
     core = online_core()
-    assert leds(core.hall(hall(5, {"1": {"paused": False, "number": "A-003"},
-                                   "2": {"paused": True, "number": "B-001"}}), 1)) == \
-        {1: Pattern.ON}
-    assert core.hall(hall(4, {"1": {"paused": False, "number": None}}), 1) == []
-    assert core.hall(hall(5, {"1": {"paused": False, "number": None}}), 1) == []
+    assert leds(core.counter_state(state(1, 5, "A-003"), 1)) == {1: Pattern.ON}
+    assert core.counter_state(state(2, 6, "B-001", paused=True), 1) == []   # paused: still off
+    assert core.counter_state(state(1, 4), 1) == []
+    assert core.counter_state(state(1, 5), 1) == []
     # a hub restart: a new epoch starts its revs again
-    assert leds(core.hall(hall(1, {"1": {"paused": False, "number": None}}, epoch=2), 1)) == \
-        {1: Pattern.OFF}
+    assert leds(core.counter_state(state(1, 1, epoch=2), 1)) == {1: Pattern.OFF}
+
+
+def test_each_counter_orders_its_own_snapshots():
+    # given counter 1 at rev 5
+    core = online_core()
+    core.counter_state(state(1, 5, "A-003"), 1)
+    # when counter 2's snapshots come with lower and higher revs (revs count across topics)
+    assert leds(core.counter_state(state(2, 3, "B-001"), 1)) == {2: Pattern.ON}
+    assert leds(core.counter_state(state(2, 9), 1.1)) == {2: Pattern.OFF}
+    # and an old one of counter 1 arrives after counter 2's newer one
+    assert core.counter_state(state(1, 4), 1.2) == []
+    # then counter 1 kept its state while counter 2 took its news
+    assert core.pattern(1, 1.2) is Pattern.ON and core.pattern(2, 1.2) is Pattern.OFF
+
+
+def test_another_hub_database_forgets_the_order():
+    # given snapshots of a hub database with a late epoch
+    core = online_core()
+    core.counter_state(state(1, 50, "A-003", epoch=9), 1)
+    core.counter_state(state(2, 51, "B-001", epoch=9), 1)
+    # when the hall's hub runs on another database, whose epochs say nothing of the old
+    assert leds(core.counter_state(state(1, 1, epoch=1, db=DB + 1), 2)) == {1: Pattern.OFF}
+    # then every counter takes the new database's snapshots as they come, in their order
+    assert leds(core.counter_state(state(2, 2, "B-007", paused=True, db=DB + 1), 2)) == \
+        {2: Pattern.OFF}
+    assert core.counter_state(state(2, 2, "B-008", db=DB + 1), 2) == []
+    assert core.status(2)["2"] == {"led": "off", "paused": True, "number": "B-007",
+                                   "last_error": None}
+
+
+def test_snapshot_of_a_counter_not_on_this_box_is_ignored():
+    core = online_core()
+    assert core.counter_state(state(9, 1, "A-001"), 1) == []
+    assert set(core.status(1)) == {"1", "2"}
 
 
 def test_snapshot_older_than_a_reply_does_not_undo_it():
     core = online_core()
     (send,) = sends(core.press(1, "next", 1.0))
     core.reply(1, send.token, ok({"call": CALL}), 1.1)           # call at hub time 5000
-    assert core.hall(hall(9, {"1": {"paused": False, "number": None}}, at=4_999), 1.2) == []
+    assert core.counter_state(state(1, 9, at=4_999), 1.2) == []
     assert core.pattern(1, 1.2) is Pattern.ON
-    assert leds(core.hall(hall(10, {"1": {"paused": False, "number": None}}, at=6_000),
-                          1.3)) == {1: Pattern.OFF}
-
-
-def test_bad_snapshot_entries_are_ignored_not_fatal():
-    core = online_core()
-    core.hall(hall(1, {"1": "junk", "2": {"paused": "yes", "number": 12}}), 1)
-    assert core.pattern(1, 1) is Pattern.OFF and core.pattern(2, 1) is Pattern.OFF
+    assert leds(core.counter_state(state(1, 10, at=6_000), 1.3)) == {1: Pattern.OFF}
 
 
 def test_unknown_counter_or_kind_is_ignored():

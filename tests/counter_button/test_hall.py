@@ -68,3 +68,29 @@ def test_press_next_calls_the_waiting_ticket_and_the_led_stays_on(
         assert leds.wait_for(1, "refused", timeout=10)
     finally:
         box.stop()
+
+
+def test_a_restarted_box_shows_the_call_from_the_hubs_retained_counter_state(
+        hall_site, broker, real_hub, client_for, mock_factory):
+    # given counter 1 called a ticket, and its box went away
+    first = LedLog()
+    box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port, on_led=first)
+    box.start()
+    try:
+        assert first.wait_for(1, "off", timeout=10)
+        ticket = issue_ticket(client_for)
+        tap(mock_factory.pin(17))
+        assert first.wait_for(1, "on", timeout=10)
+    finally:
+        box.stop()
+    # when the box starts again, with no press and no reply
+    again = LedLog()
+    box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port, on_led=again)
+    box.start()
+    try:
+        # then counter 1's retained state.counter lights its LED; idle counter 2 stays off
+        assert again.wait_for(1, "on", timeout=10)
+        assert box.core.status(0)["1"]["number"] == ticket["number"]
+        assert again.wait_for(2, "off")
+    finally:
+        box.stop()

@@ -5,7 +5,9 @@ HallClient, DisplayState, AnnounceMemory (a file, fsync'd per call) and Announce
 composing every call from the espeak-ng clips, with a sink that only notes which call it
 played. The test plays the hub through a real Mosquitto as fast as the display keeps up:
 a heartbeat carrying the simulated hub time, then ``event/called``, then the retained
-``state/hall`` (and now and then ``state/queues``), 12 simulated seconds per call.
+``state/counter/<counter>`` of the counter that called (its ``last_call`` the same call, so
+every call reaches the display twice), 12 simulated seconds per call. The display subscribes
+as the app does (``counter_topics``: one wildcard for the whole hall).
 
 Then: every call is announced exactly once, and the display's resident memory after the
 day is within a few MB of what it was after warm-up.
@@ -89,9 +91,6 @@ class SimulatedHub:
     def __init__(self, client):
         self.client, self.topics = client, client.topics
         self.rev = 0
-        self.recent: collections.deque = collections.deque(maxlen=20)
-        self.counters = {str(c): {"paused": False, "number": None, "service": None,
-                                  "call_id": None} for c in (1, 2, 3)}
 
     def call(self, n: int) -> None:
         now = DAY_START_MS + n * STEP_MS
@@ -99,25 +98,13 @@ class SimulatedHub:
         number = f"{'ABD'[counter - 1]}-{n // 3 + 1:03d}"
         call = {"call_id": n + 1, "ticket": f"2026-11-23.X.{n}", "number": number,
                 "service": "KTP", "counter": counter, "recall": 0, "at": now}
-        self.recent.appendleft(call)
-        self.counters[str(counter)] = {"paused": False, "number": number, "service": "KTP",
-                                       "call_id": n + 1}
         self.client.publish(self.topics.clock, encode(
             "clock", epoch=1, rev=self.rev, now=now, tz="Asia/Jakarta"), qos=0)
         self.client.publish(self.topics.called, encode("called", call=call))
         self.rev += 1
-        last = self.client.publish(self.topics.hall, encode(
-            "state.hall", epoch=1, rev=self.rev, at=now, counters=self.counters,
-            calls=list(self.recent)), retain=True)
-        if n % 5 == 0:
-            self.rev += 1
-            last = self.client.publish(self.topics.queues, encode(
-                "state.queues", epoch=1, rev=self.rev, at=now, day="2026-11-23", services={
-                    "KTP": {"open": True, "reason": None, "opens_at": None, "opens_on": None,
-                            "waiting": 5, "priority_waiting": 0, "wait_min": 10,
-                            "quota_left": None, "last_called": number,
-                            "next_number": "A-999"}}), retain=True)
-        return last
+        self.client.publish(self.topics.counter(counter), encode(
+            "state.counter", epoch=1, rev=self.rev, at=now, counter=counter, paused=False,
+            number=number, service="KTP", call_id=n + 1, last_call=call), retain=True)
 
 
 def test_a_day_of_3000_calls_is_announced_once_each_in_flat_memory(
@@ -139,9 +126,9 @@ def test_a_day_of_3000_calls_is_announced_once_each_in_flat_memory(
         end = rss_kb(display.proc.pid)
     finally:
         err = display.close()
+    twice = [c for c, k in collections.Counter(display.spoken).items() if k > 1]
     assert display.spoken == list(range(1, CALLS + 1)), (
-        f"{len(display.spoken)} spoken, duplicates "
-        f"{[c for c, k in collections.Counter(display.spoken).items() if k > 1][:10]}; {err[-2000:]}")
+        f"{len(display.spoken)} spoken, duplicates {twice[:10]}; {err[-2000:]}")
     growth = end - warm
     print(f"\ndisplay core RSS: {warm / 1024:.1f} MB after {WARM_UP} calls, "
           f"{end / 1024:.1f} MB after {CALLS} (+{growth} kB)")
@@ -166,26 +153,26 @@ def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
     from display import clips
     from display.memory import AnnounceMemory
     from display.player import AnnouncementQueue
-    from display.state import DisplaySettings, DisplayState
+    from display.state import DisplaySettings, DisplayState, counter_topics
     from tests.fixtures.sites import small_site
 
     logging.basicConfig(level=logging.WARNING)
     site = small_site()
     device = site.displays["display-hall"]
     clock = HubClock()
-    state = DisplayState(site, DisplaySettings.of(site, device), AnnounceMemory(memory_path),
-                         clock)
+    settings = DisplaySettings.of(site, device)
+    state = DisplayState(site, settings, AnnounceMemory(memory_path), clock)
     voice = AnnouncementQueue({"id": clips.load_clip_set("id", voice_cache)}, NotingSink(),
                               clock=lambda: clock.now_ms() / 1000)
     client = HallClient(site=site.id, device=device.id, role="display",
                         password=device.password, host=host, port=int(port))
 
     def on_message(msg) -> None:
-        for call in state.receive(msg.payload):
+        for call in state.receive(msg.payload, retained=msg.retain):
             voice.announce(call.as_dict())
 
-    for topic, qos in ((client.topics.hall, 1), (client.topics.queues, 1),
-                       (client.topics.called, 1), (client.topics.clock, 0)):
+    wanted = [(t, 1) for t in counter_topics(client.topics, site, settings)]
+    for topic, qos in (*wanted, (client.topics.called, 1), (client.topics.clock, 0)):
         client.subscribe(topic, on_message, qos=qos)
     client.on_link(state.on_link)
     client.start()

@@ -4,7 +4,7 @@ devices in a network namespace reach it), the real hub in a thread, and hub-side
 The tools log in with the hub's account under client ids of their own (``ops-*``), so they
 never clash with the device under test: ``ops-kiosk`` issues tickets, ``ops-officer`` calls
 at any counter (docs/protocol.md lets ``ops-`` tools use every counter), ``ops-watch`` keeps
-the latest ``state.hall`` and every presence message.
+each counter's latest ``state.counter`` and every presence message.
 """
 from __future__ import annotations
 
@@ -30,22 +30,22 @@ CONNECT_S = 10
 
 
 class Watch:
-    """``ops-watch``: the newest ``state.hall`` and every presence message, with arrival
-    times (monotonic)."""
+    """``ops-watch``: each counter's newest ``state.counter`` and every presence message,
+    with arrival times (monotonic)."""
 
     def __init__(self, client: HallClient):
-        self.hall: dict | None = None
+        self.counters: dict[int, dict] = {}
         self.presence: list[tuple[float, dict]] = []
         self._cond = threading.Condition()
-        client.subscribe(client.topics.hall, self._on_hall)
+        client.subscribe(client.topics.all_counters, self._on_counter)
         client.subscribe(client.topics.all_presence, self._on_presence)
 
-    def _on_hall(self, msg) -> None:
+    def _on_counter(self, msg) -> None:
         snap = json.loads(msg.payload)
         with self._cond:
-            if self.hall is None or (snap["epoch"], snap["rev"]) > (self.hall["epoch"],
-                                                                    self.hall["rev"]):
-                self.hall = snap
+            shown = self.counters.get(snap["counter"])
+            if shown is None or (snap["epoch"], snap["rev"]) > (shown["epoch"], shown["rev"]):
+                self.counters[snap["counter"]] = snap
             self._cond.notify_all()
 
     def _on_presence(self, msg) -> None:

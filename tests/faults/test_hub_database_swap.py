@@ -37,7 +37,7 @@ class DisplayCore:
                                  password=device.password, host=broker.host, port=broker.port,
                                  deliver=lambda f: f())     # one thread: paho's
         t = self.client.topics
-        for topic, qos in ((t.hall, 1), (t.queues, 1), (t.called, 1), (t.clock, 0)):
+        for topic, qos in ((t.all_counters, 1), (t.called, 1), (t.clock, 0)):
             self.client.subscribe(topic, self._on_message, qos=qos)
         self.client.on_link(self.state.on_link)
         self.client.start()

@@ -24,7 +24,7 @@ def test_next_calls_first_in_first_out_and_completes_the_previous(hall):
     assert served == {"ms": 300_000, "counter": 1, "outcome": "done"}
     assert hall.next(1) is None                      # nobody waits: counter free
     assert hall.status(a2["id"]) == "done"
-    assert hall.engine.hall_state(hall.now)["counters"]["1"]["number"] is None
+    assert hall.engine.views.counter(1, hall.now)["number"] is None
 
 
 def test_strict_policy_serves_the_counters_first_service_first(hall):
@@ -106,7 +106,7 @@ def test_transfer_keeps_the_issue_time_and_frees_the_counter(hall):
     moved = hall.ok("box-1", "counter.transfer", counter=3, service="KK")["ticket"]
     assert moved["service"] == "KK" and moved["status"] == "waiting"
     assert moved["issued_at"] == early["issued_at"] and moved["number"] == "D-001"
-    assert hall.engine.hall_state(hall.now)["counters"]["3"]["number"] is None
+    assert hall.engine.views.counter(3, hall.now)["number"] is None
     hall.advance(1)
     kk = hall.issue("KK")
     assert hall.next(1)["ticket"] == early["id"]     # first in KK by its original time
@@ -121,7 +121,7 @@ def test_pause_refuses_next_and_resume_allows_it(hall):
     state = hall.ok("box-1", "counter.pause", counter=1)["counter"]
     assert state == {"counter": 1, "paused": True, "ticket": None}
     assert hall.refused("box-1", "counter.next", counter=1) == "counter_paused"
-    assert hall.engine.hall_state(hall.now)["counters"]["1"]["paused"] is True
+    assert hall.engine.views.counter(1, hall.now)["paused"] is True
     assert hall.ok("box-1", "counter.resume", counter=1)["counter"]["paused"] is False
     assert hall.next(1)["ticket"] == ticket["id"]
 

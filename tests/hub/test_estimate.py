@@ -35,6 +35,6 @@ def test_the_pace_follows_the_last_twenty_services(make_hall):
     for _ in range(3):
         hall.issue("KTP")
     # Two counters serve KTP (1 and 2): 3 ahead of a new ticket x 2 min / 2 counters.
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["wait_min"] == 3
+    assert hall.engine.views.service("KTP", hall.now)["wait_min"] == 3
     hall.ok("box-1", "counter.pause", counter=2)
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["wait_min"] == 6
+    assert hall.engine.views.service("KTP", hall.now)["wait_min"] == 6

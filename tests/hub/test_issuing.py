@@ -56,7 +56,7 @@ def test_an_unconfirmed_ticket_expires_and_is_never_called(hall):
     hall.engine.tick(hall.now)
     assert hall.status(ticket["id"]) == "printing"
     hall.advance(2)
-    assert "queues" in hall.engine.tick(hall.now).changed
+    assert ("service", "KTP") in hall.engine.tick(hall.now).changed
     assert hall.status(ticket["id"]) == "expired"
     assert hall.next(1) is None
 
@@ -70,7 +70,7 @@ def test_a_late_confirmation_the_same_day_makes_the_ticket_valid_in_its_place(ha
     assert hall.status(late["id"]) == "expired"
     later = hall.issue("KTP")
     out = hall.send("kiosk-1", "ticket.printed", ticket=late["id"])
-    assert out.reply["ok"] and "queues" in out.changed
+    assert out.reply["ok"] and ("service", "KTP") in out.changed
     assert hall.status(late["id"]) == "waiting"
     assert hall.next(1)["ticket"] == late["id"]
     assert hall.next(1)["ticket"] == later["id"]
@@ -150,16 +150,16 @@ def test_the_quota_counts_valid_and_offline_tickets_never_leased_numbers(make_ha
     hall.ok("kiosk-1", "ticket.request", service="KTP")                 # printing counts
     lease = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
     assert lease["last"] - lease["first"] + 1 == 2
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["quota_left"] == 3
+    assert hall.engine.views.service("KTP", hall.now)["quota_left"] == 3
     assert _offline(hall, lease["first"], MONDAY_9)["ok"]                # it came back: counts
     hall.issue("KTP")
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["quota_left"] == 1
+    assert hall.engine.views.service("KTP", hall.now)["quota_left"] == 1
     hall.issue("KTP")
     reply = hall.send("kiosk-1", "ticket.request", service="KTP").reply
     assert reply["error"]["code"] == "quota_exhausted"
     assert "besok" in reply["error"]["message"] and "tomorrow" in reply["error"]["message_en"]
     assert hall.refused("kiosk-1", "lease.request", service="KTP") == "quota_exhausted"
-    state = hall.engine.queues_state(hall.now)["services"]["KTP"]
+    state = hall.engine.views.service("KTP", hall.now)
     assert state["open"] is False and state["reason"] == "quota_exhausted"
     assert state["quota_left"] == 0 and state["opens_on"] == "2026-11-24"
     assert _offline(hall, lease["last"], MONDAY_9)["ok"]     # on paper: taken past the quota
@@ -192,7 +192,7 @@ def test_leases_come_from_their_own_range_and_online_numbers_follow_from_001(hal
     second = hall.ok("kiosk-1", "lease.request", service="KTP")["lease"]
     assert (second["first"], second["last"]) == (5011, 5020)
     assert hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]["number"] == "A-002"
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["next_number"] == "A-003"
+    assert hall.engine.views.service("KTP", hall.now)["next_number"] == "A-003"
 
 
 def test_no_lease_when_the_service_does_not_open_again_today(make_hall):

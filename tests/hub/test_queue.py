@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from antrean.errors import StorageError
+from hub.queue import ALL
 from antrean.site import QueueRules
 from tests.fixtures.sites import OFFICE, small_site
 
@@ -24,7 +25,8 @@ def test_a_replayed_command_gets_the_recorded_reply_and_changes_nothing(hall):
 def test_a_replayed_call_is_not_announced_again(hall):
     hall.issue("KTP")
     first = hall.send("box-1", "counter.next", cmd_id="press-1", counter=1)
-    assert len(first.calls) == 1 and first.changed == {"queues", "hall"}
+    assert len(first.calls) == 1 and first.changed == \
+        {("counter", 1), ("service", "KTP"), ("service", "KK")}
     again = hall.send("box-1", "counter.next", cmd_id="press-1", counter=1)
     assert again.calls == [] and again.reply == first.reply
     assert hall.store.value("SELECT COUNT(*) FROM calls") == 1
@@ -39,13 +41,18 @@ def test_a_refusal_is_recorded_too(make_hall):
 
 
 def test_what_each_command_says_changed(hall):
+    # Only the service or counter touched (and a counter's own services): a command's cost
+    # and its broadcast do not grow with the hall.
+    ktp, kk, one = ("service", "KTP"), ("service", "KK"), ("counter", 1)
     t = hall.send("kiosk-1", "ticket.request", service="KTP")
-    assert t.changed == {"queues"}
+    assert t.changed == {ktp}
     ticket_id = t.reply["result"]["ticket"]["id"]
-    assert hall.send("kiosk-1", "ticket.printed", ticket=ticket_id).changed == {"queues"}
+    assert hall.send("kiosk-1", "ticket.printed", ticket=ticket_id).changed == {ktp}
     hall.next(1)
-    assert hall.send("box-1", "counter.recall", counter=1).changed == {"hall"}
-    assert hall.send("box-1", "counter.finish", counter=1).changed == {"queues", "hall"}
+    assert hall.send("box-1", "counter.recall", counter=1).changed == {one, ktp}
+    assert hall.send("box-1", "counter.finish", counter=1).changed == {one, ktp, kk}
+    assert hall.send("box-1", "counter.pause", counter=2).changed == \
+        {("counter", 2), kk, ("service", "AKTA"), ktp}
     assert hall.send("kiosk-1", "ticket.request", service="NOPE").changed == set()
 
 
@@ -74,9 +81,9 @@ def test_the_daily_reset_closes_the_previous_day(hall):
     assert hall.status(waiting["id"]) == "waiting"            # confirm timeout aside
     hall.now = at(2026, 11, 24, 0, 30)
     out = hall.engine.tick(hall.now)
-    assert out.changed == {"queues", "hall"}
+    assert out.changed == {ALL}
     assert hall.status(waiting["id"]) == "expired" and hall.status(called["id"]) == "expired"
-    assert hall.engine.hall_state(hall.now)["counters"]["2"]["number"] is None
+    assert hall.engine.views.counter(2, hall.now)["number"] is None
     assert hall.next(1) is None and hall.next(2) is None
     assert hall.store.value("SELECT COUNT(*) FROM tickets") == 3    # kept for history
     fresh = hall.issue("KTP")
@@ -86,7 +93,7 @@ def test_the_daily_reset_closes_the_previous_day(hall):
 def test_the_reset_runs_once_even_across_a_restart(hall):
     hall.engine.tick(hall.now)
     hall.now = at(2026, 11, 24, 8)
-    assert hall.engine.tick(hall.now).changed == {"queues", "hall"}
+    assert hall.engine.tick(hall.now).changed == {ALL}
     ticket = hall.issue("KTP")
     hall = hall.reopen()
     hall.engine.tick(hall.now)
@@ -106,8 +113,8 @@ def test_the_tick_notices_opening_and_closing(make_hall):
     hall.now = at(2026, 11, 23, 11, 59, 30)
     assert hall.engine.tick(hall.now).changed == set()
     hall.now = at(2026, 11, 23, 12, 0)                        # the lunch break starts
-    assert hall.engine.tick(hall.now).changed == {"queues"}
-    assert hall.engine.queues_state(hall.now)["services"]["KTP"]["reason"] == "on_break"
+    assert hall.engine.tick(hall.now).changed == {("service", s) for s in hall.site.services}
+    assert hall.engine.views.service("KTP", hall.now)["reason"] == "on_break"
 
 
 def test_reopening_the_file_gives_the_same_state(hall):
@@ -115,10 +122,10 @@ def test_reopening_the_file_gives_the_same_state(hall):
         hall.issue(service)
     hall.next(1)
     hall.ok("box-1", "counter.pause", counter=2)
-    queues, halls = hall.engine.queues_state(hall.now), hall.engine.hall_state(hall.now)
+    state = hall.engine.snapshots({ALL}, hall.now)
+    assert len(state) == len(hall.site.services) + len(hall.site.counters)
     again = hall.reopen()
-    assert again.engine.queues_state(hall.now) == queues
-    assert again.engine.hall_state(hall.now) == halls
+    assert again.engine.snapshots({ALL}, hall.now) == state
 
 
 def test_memory_databases_work_too(make_hall):

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from antrean.site import QueueRules
-from hub.queue import QueueEngine
+from hub.queue import ALL, QueueEngine
 from hub.store import Store
 from tests.fixtures.sites import small_site
 
@@ -51,9 +51,18 @@ class HallMachine(RuleBasedStateMachine):
     # ---- helpers --------------------------------------------------------------------------
     def send(self, device: str, mtype: str, **fields) -> dict:
         msg = {"v": 1, "type": mtype, "id": f"c{next(self.ids)}", "sent_at": self.now, **fields}
-        reply = self.engine.execute(device, msg, self.now).reply
-        self.history.append((device, msg, reply))
-        return reply
+        before = self.engine.snapshots({ALL}, self.now)
+        out = self.engine.execute(device, msg, self.now)
+        self.check_changed(before, out.changed)
+        self.history.append((device, msg, out.reply))
+        return out.reply
+
+    def check_changed(self, before: dict, changed: set) -> None:
+        """The hub republishes only what a command says it changed: every snapshot that
+        differs afterwards must be named."""
+        after = self.engine.snapshots({ALL}, self.now)
+        moved = {k for k in after if after[k] != before.get(k)}
+        assert ALL in changed or moved <= changed, f"changed but not named: {moved - changed}"
 
     def hand_out(self, service: str, day: str, seq: int) -> None:
         key = (service, day, seq)
@@ -150,8 +159,9 @@ class HallMachine(RuleBasedStateMachine):
     # ---- time, replays, restarts ----------------------------------------------------------
     @rule(seconds=st.sampled_from([1, 5, 30, 61, 3600]))
     def advance(self, seconds):
+        before = self.engine.snapshots({ALL}, self.now)
         self.now += seconds * 1000
-        self.engine.tick(self.now)
+        self.check_changed(before, self.engine.tick(self.now).changed)
 
     @precondition(lambda self: self.history)
     @rule(pick=st.integers(0, 10_000))
@@ -164,14 +174,13 @@ class HallMachine(RuleBasedStateMachine):
 
     @rule()
     def restart(self):
-        queues, hall = self.engine.queues_state(self.now), self.engine.hall_state(self.now)
+        state = self.engine.snapshots({ALL}, self.now)
         before = self.dump()
         self.store.close()
         self.store = Store(self.path)
         self.engine = QueueEngine(self.store, self.site)
         assert self.dump() == before
-        assert self.engine.queues_state(self.now) == queues
-        assert self.engine.hall_state(self.now) == hall
+        assert self.engine.snapshots({ALL}, self.now) == state
 
     # ---- invariants -----------------------------------------------------------------------
     @invariant()

@@ -48,13 +48,14 @@ class Device:
             {d.id: d.password for d in site.devices()}[device_id]
         self.replies: dict[str, list[dict]] = {}
         self.arrived = threading.Condition()
-        self.snapshots: dict[str, queue.Queue] = {"hall": queue.Queue(), "queues": queue.Queue()}
+        self.snapshots: dict[str, queue.Queue] = {"service": queue.Queue(),
+                                                  "counter": queue.Queue()}
         self.client = HallClient(site=site.id, device=device_id, role="kiosk", password=password,
                                  host=broker.host, port=broker.port)
         self.client.subscribe(self.topics.reply(device_id), self._on_reply)
-        self.client.subscribe(self.topics.hall, lambda m: self.snapshots["hall"].put(
+        self.client.subscribe(self.topics.all_counters, lambda m: self.snapshots["counter"].put(
             json.loads(m.payload)))
-        self.client.subscribe(self.topics.queues, lambda m: self.snapshots["queues"].put(
+        self.client.subscribe(self.topics.all_services, lambda m: self.snapshots["service"].put(
             json.loads(m.payload)))
         self.clock = HubClock()                  # a device's time is the hub's (protocol.md)
         self.clock.follow(self.client, self.topics)
@@ -150,13 +151,13 @@ def test_a_ticket_goes_from_request_to_the_hall_snapshot(hall, hub):
 
     printed = kiosk.ask("ticket.printed", ticket=ticket["id"])
     assert printed["result"]["ticket"]["status"] == "waiting"
-    waiting = kiosk.latest("queues", where=lambda s: s["services"]["KTP"]["waiting"] == 1)
+    waiting = kiosk.latest("service", where=lambda s: s["service"] == "KTP" and s["waiting"] == 1)
     assert waiting["epoch"] == hub.epoch
 
     call = box.ask("counter.next", counter=1)["result"]["call"]
     assert call["number"] == "A-001" and call["counter"] == 1
-    hall_state = box.latest("hall", where=lambda s: s["counters"]["1"]["number"] == "A-001")
-    assert hall_state["calls"][0]["call_id"] == call["call_id"]
+    one = box.latest("counter", where=lambda s: s["counter"] == 1 and s["number"] == "A-001")
+    assert one["last_call"] == call
 
 
 def test_a_repeated_command_gets_the_same_answer_and_changes_nothing(hall, hub):
@@ -236,8 +237,8 @@ def test_the_hub_carries_on_after_a_broker_restart(hall, hub):
     assert kiosk.client.wait_connected(15)
     t2 = kiosk.ask("ticket.request", service="KTP", timeout=15)["result"]["ticket"]
     assert t2["number"] == "A-002"
-    snap = kiosk.latest("queues", timeout=15,
-                        where=lambda s: s["services"]["KTP"]["waiting"] == 1)
+    snap = kiosk.latest("service", timeout=15,
+                        where=lambda s: s["service"] == "KTP" and s["waiting"] == 1)
     assert snap["epoch"] == hub.epoch
 
 
@@ -326,7 +327,7 @@ def test_a_command_sent_on_the_hubs_first_snapshot_is_answered(tmp_path):
         broker = run_broker(site, tmp_path / f"broker-{attempt}")
         kiosk = Device(site, broker, "kiosk-1")
         first: queue.Queue = queue.Queue()
-        kiosk.client.subscribe(kiosk.topics.queues, lambda m: first.put(m), qos=1)
+        kiosk.client.subscribe(kiosk.topics.service("KTP"), lambda m: first.put(m), qos=1)
         assert kiosk.client.wait_connected(10)
         service = HubService(site, str(tmp_path / f"hub-{attempt}.sqlite"), broker.host,
                              broker.port, now_ms=hall_clock())

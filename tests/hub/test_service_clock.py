@@ -107,10 +107,11 @@ def test_the_daily_reset_closes_yesterday_and_keeps_the_ticket_taken_at_00_29_50
     hall.set(moment(TUESDAY + dt.timedelta(days=1), 0, 29, 50))
     night = hall.ticket(kiosk, "KTP")
     assert (evening["number"], night["number"]) == ("A-001", "A-001")   # two queue days
-    kiosk.latest("queues", where=lambda s: s["services"]["KTP"]["waiting"] == 2)
+    kiosk.latest("service", where=lambda s: s["service"] == "KTP" and s["waiting"] == 2)
     hall.set(moment(TUESDAY + dt.timedelta(days=1), 0, 30, 5))
     # Snapshots arrive in order: one counting 1 after the one counting 2 is the reset's.
-    kiosk.latest("queues", timeout=15, where=lambda s: s["services"]["KTP"]["waiting"] == 1)
+    kiosk.latest("service", timeout=15,
+                 where=lambda s: s["service"] == "KTP" and s["waiting"] == 1)
     call = box.ask("counter.next", counter=1)["result"]["call"]
     assert call["ticket"] == night["id"]
     assert box.ask("counter.next", counter=1)["result"]["call"] is None   # evening's never

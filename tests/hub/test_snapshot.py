@@ -1,4 +1,5 @@
-"""The objects and snapshots devices render: Ticket, CounterState, state.queues, state.hall."""
+"""The objects and snapshots devices render: Ticket, CounterState, state.service,
+state.counter."""
 from __future__ import annotations
 
 from antrean import protocol
@@ -7,42 +8,54 @@ from tests.fixtures.sites import OFFICE, small_site
 from .conftest import at
 
 
-def test_the_queues_snapshot_describes_every_service(hall):
+def test_a_service_snapshot_describes_that_service(hall):
     hall.issue("KTP")
     hall.issue("KTP", priority="elderly")
     hall.issue("KTP")
     hall.next(1)                                         # the priority ticket goes first
-    state = hall.engine.queues_state(hall.now)
-    assert state["day"] == "2026-11-23" and set(state["services"]) == set(hall.site.services)
-    ktp = state["services"]["KTP"]
-    assert ktp == {"open": True, "reason": None, "opens_at": None, "opens_on": None,
-                   "waiting": 2, "priority_waiting": 0, "wait_min": 10, "quota_left": None,
-                   "last_called": "A-002", "next_number": "A-004"}
-    payload = protocol.encode("state.queues", epoch=1, rev=1, at=hall.now, **state)
-    assert protocol.decode(payload)["services"]["KTP"]["waiting"] == 2
+    ktp = hall.engine.views.service("KTP", hall.now)
+    assert ktp == {"service": "KTP", "day": "2026-11-23", "open": True, "reason": None,
+                   "opens_at": None, "opens_on": None, "waiting": 2, "priority_waiting": 0,
+                   "wait_min": 10, "quota_left": None, "last_called": "A-002",
+                   "next_number": "A-004"}
+    payload = protocol.encode("state.service", epoch=1, rev=1, at=hall.now, **ktp)
+    assert protocol.decode(payload)["waiting"] == 2
+
+
+def test_all_services_at_once_equal_each_one_alone(hall):
+    for service in ("KTP", "KTP", "KK", "PAM-BAYAR"):
+        hall.issue(service, priority="elderly" if service == "KK" else None)
+    hall.next(1)
+    hall.ok("box-1", "counter.pause", counter=2)
+    together = hall.engine.views.services(hall.now)
+    assert set(together) == set(hall.site.services)
+    assert together == {sid: hall.engine.views.service(sid, hall.now)
+                        for sid in hall.site.services}
 
 
 def test_a_closed_service_says_when_it_opens(make_hall):
     hall = make_hall(small_site(OFFICE), now=at(2026, 11, 23, 12, 30))
-    kk = hall.engine.queues_state(hall.now)["services"]["KK"]
+    kk = hall.engine.views.service("KK", hall.now)
     assert (kk["open"], kk["reason"], kk["opens_at"], kk["opens_on"]) == \
         (False, "on_break", "13:00", "2026-11-23")
 
 
-def test_the_hall_snapshot_holds_every_counter_and_the_newest_calls(hall):
-    for _ in range(25):
+def test_a_counter_snapshot_holds_its_ticket_and_its_last_call(hall):
+    for _ in range(3):
         hall.issue("KTP")
-    for _ in range(23):
-        hall.next(1)
-    state = hall.engine.hall_state(hall.now)
-    assert list(state["counters"]) == ["1", "2", "3"]
-    one = state["counters"]["1"]
-    assert one["number"] == "A-023" and one["service"] == "KTP" and one["paused"] is False
-    assert one["call_id"] == state["calls"][0]["call_id"]
-    ids = [c["call_id"] for c in state["calls"]]
-    assert len(ids) == 20 and ids == sorted(ids, reverse=True) and ids[0] == 23
-    assert state["counters"]["3"] == {"paused": False, "number": None, "service": None,
-                                      "call_id": None}
+    hall.next(1)
+    second = hall.next(1)
+    one = hall.engine.views.counter(1, hall.now)
+    assert one["number"] == "A-002" and one["service"] == "KTP" and one["paused"] is False
+    assert one["call_id"] == second["call_id"] == one["last_call"]["call_id"]
+    assert one["last_call"]["number"] == "A-002" and one["last_call"]["counter"] == 1
+    hall.ok("box-1", "counter.finish", counter=1)
+    done = hall.engine.views.counter(1, hall.now)
+    assert (done["number"], done["call_id"]) == (None, None)
+    assert done["last_call"]["number"] == "A-002"       # kept: the display's recent calls
+    assert hall.engine.views.counter(3, hall.now) == {
+        "counter": 3, "paused": False, "number": None, "service": None, "call_id": None,
+        "last_call": None}
 
 
 def test_yesterdays_calls_are_not_shown_as_current(hall):
@@ -50,7 +63,7 @@ def test_yesterdays_calls_are_not_shown_as_current(hall):
     hall.next(1)
     hall.now = at(2026, 11, 24, 8)
     hall.engine.tick(hall.now)
-    assert hall.engine.hall_state(hall.now)["calls"] == []
+    assert hall.engine.views.counter(1, hall.now)["last_call"] is None
 
 
 def test_a_ticket_tells_how_many_are_ahead_while_it_waits(hall):

@@ -8,7 +8,7 @@ step one JSON line goes to stdout, so the test follows along. Steps:
 
     {"wait": "screen", "is": "done"}        the shown screen
     {"wait": "online"} / {"wait": "offline"}
-    {"wait": "known"}                       a state.queues snapshot arrived
+    {"wait": "known"}                       every offered service's state.service arrived
     {"wait": "notice"}                      a printer problem is shown on home
     {"wait": "leased", "service": "AKTA"}   the kiosk holds leased numbers for that service
     {"tap": "agency", "id": "dukcapil"}     an agency tile (or "service", "priority" kinds,
@@ -57,6 +57,12 @@ def leased(app, service: str) -> int:
     return app.outbox.numbers_left(service, day)
 
 
+def known(app) -> bool:
+    """Each service's state comes on its own topic: wait for all the kiosk offers, so what
+    the test reads next does not depend on which arrived first."""
+    return all(s in app.catalog.queues for s in app.catalog.service_ids)
+
+
 def find(root, step: dict):
     kind = step["tap"]
     for w in root.walk(restrict=True):
@@ -95,7 +101,7 @@ class Driver:
             what = step["wait"]
             return {"screen": lambda: app.screen == step.get("is"),
                     "online": lambda: not app.offline, "offline": lambda: app.offline,
-                    "known": lambda: app.catalog.known,
+                    "known": lambda: known(app),
                     "notice": lambda: bool(app.notice),
                     "leased": lambda: leased(app, step["service"]) > 0}[what]()
         if "tap" in step:

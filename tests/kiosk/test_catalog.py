@@ -1,5 +1,5 @@
 """What the kiosk lists: agencies and services from the site config, live figures and closed
-reasons from the hub's state.queues snapshot, filtered by the kiosk's services."""
+reasons from the hub's state.service messages, filtered by the kiosk's services."""
 from __future__ import annotations
 
 import dataclasses
@@ -9,18 +9,23 @@ from kiosk.strings import Strings
 from tests.fixtures.sites import small_site
 
 
-def snapshot(rev: int, epoch: int = 1, **services) -> dict:
-    return {"v": 1, "type": "state.queues", "epoch": epoch, "rev": rev, "at": 0,
-            "day": "2026-11-23", "services": services}
+def state(service: str, rev: int, epoch: int = 1, db: int | None = 7, *, waiting=0,
+          wait_min=0, quota_left=None, open=True, reason=None, opens_at=None, **fields) -> dict:
+    """One service's retained state, as the hub publishes it on state/service/<service>."""
+    msg = {"v": 1, "type": "state.service", "epoch": epoch, "rev": rev, "at": 0,
+           "service": service, "day": "2026-11-23", "open": open, "reason": reason,
+           "opens_at": opens_at, "opens_on": None, "waiting": waiting, "priority_waiting": 0,
+           "wait_min": wait_min, "quota_left": quota_left, "last_called": None,
+           "next_number": "A-001", **fields}
+    return msg if db is None else {**msg, "db": db}
 
 
-def queue(waiting=0, wait_min=0, quota_left=None, open=True, reason=None, opens_at=None):
-    return {"open": open, "reason": reason, "opens_at": opens_at, "waiting": waiting,
-            "priority_waiting": 0, "wait_min": wait_min, "quota_left": quota_left,
-            "last_called": None, "next_number": "A-001"}
+def kiosk_1() -> Catalog:
+    site = small_site()
+    return Catalog(site, site.kiosks["kiosk-1"])
 
 
-def test_before_any_snapshot_every_service_is_offered_without_figures():
+def test_before_any_state_every_service_is_offered_without_figures():
     site = small_site()
     catalog = Catalog(site, site.kiosks["kiosk-1"])
     entries = catalog.services("dukcapil")
@@ -37,11 +42,13 @@ def test_a_kiosk_limited_to_two_services_lists_only_them_and_their_agency():
     assert catalog.services("pdam") == []
 
 
-def test_figures_come_from_the_snapshot_and_are_summed_per_agency():
-    site = small_site()
-    catalog = Catalog(site, site.kiosks["kiosk-1"])
-    assert catalog.update(snapshot(1, KTP=queue(4, 18, 96), KK=queue(2, 9), AKTA=queue(0, 0),
-                                   **{"PAM-BAYAR": queue(1, 5)}))
+def test_figures_come_from_each_services_state_and_are_summed_per_agency():
+    catalog = kiosk_1()
+    for i, (sid, waiting, wait_min, quota) in enumerate(
+            [("KTP", 4, 18, 96), ("KK", 2, 9, None), ("AKTA", 0, 0, None),
+             ("PAM-BAYAR", 1, 5, None)]):
+        assert catalog.update(state(sid, i + 1, waiting=waiting, wait_min=wait_min,
+                                    quota_left=quota))
     ktp = catalog.service("KTP", "en")
     assert (ktp.name, ktp.waiting, ktp.wait_min, ktp.quota_left) == \
         ("Electronic ID card", 4, 18, 96)
@@ -49,14 +56,22 @@ def test_figures_come_from_the_snapshot_and_are_summed_per_agency():
     assert (dukcapil.name, dukcapil.waiting, dukcapil.services, dukcapil.open_services) == \
         ("Civil Registry", 6, 3, 3)
     assert dukcapil.initials == "DKP"
+    assert catalog.queues["KTP"]["waiting"] == 4    # what the issuer reads offline
+
+
+def test_known_once_one_offered_service_has_its_state():
+    catalog = kiosk_1()
+    assert not catalog.known
+    catalog.update(state("KK", 3, waiting=2))
+    assert catalog.known and catalog.day == "2026-11-23"
+    assert catalog.service("KK").known and not catalog.service("KTP").known
 
 
 def test_closed_services_say_why():
-    site = small_site()
-    catalog = Catalog(site, site.kiosks["kiosk-1"])
-    catalog.update(snapshot(1, KTP=queue(open=False, reason="on_break", opens_at="13:00"),
-                            KK=queue(open=False, reason="quota_exhausted", quota_left=0),
-                            AKTA=queue(open=False, reason="holiday")))
+    catalog = kiosk_1()
+    catalog.update(state("KTP", 1, open=False, reason="on_break", opens_at="13:00"))
+    catalog.update(state("KK", 2, open=False, reason="quota_exhausted", quota_left=0))
+    catalog.update(state("AKTA", 3, open=False, reason="holiday"))
     t = Strings("id")
     by_id = {e.id: e for e in catalog.services("dukcapil")}
     assert not any(e.open for e in by_id.values())
@@ -68,38 +83,77 @@ def test_closed_services_say_why():
 
 
 def test_a_service_marked_closed_without_a_reason_is_still_closed():
-    site = small_site()
-    catalog = Catalog(site, site.kiosks["kiosk-1"])
-    catalog.update(snapshot(1, KTP=queue(open=False)))
+    catalog = kiosk_1()
+    catalog.update(state("KTP", 1, open=False))
     assert catalog.service("KTP").reason == "service_closed"
 
 
-def test_older_snapshots_are_ignored_and_a_new_epoch_wins():
-    site = small_site()
-    catalog = Catalog(site, site.kiosks["kiosk-1"])
-    assert catalog.update(snapshot(5, KTP=queue(waiting=5)))
-    assert not catalog.update(snapshot(4, KTP=queue(waiting=4)))
-    assert not catalog.update(snapshot(5, KTP=queue(waiting=9)))       # a retained repeat
+def test_older_states_of_a_service_are_ignored_and_a_new_epoch_wins():
+    catalog = kiosk_1()
+    assert catalog.update(state("KTP", 5, waiting=5))
+    assert not catalog.update(state("KTP", 4, waiting=4))
+    assert not catalog.update(state("KTP", 5, waiting=9))       # a retained repeat
     assert catalog.service("KTP").waiting == 5
-    assert catalog.update(snapshot(1, epoch=2, KTP=queue(waiting=1)))  # the hub restarted
+    assert catalog.update(state("KTP", 1, epoch=2, waiting=1))  # the hub restarted
     assert catalog.service("KTP").waiting == 1
 
 
-def test_malformed_figures_are_not_shown():
+def test_the_order_is_kept_per_service():
+    # given KTP at rev 8 and KK at rev 3 (rev counts across the hub's topics)
+    catalog = kiosk_1()
+    assert catalog.update(state("KTP", 8, waiting=8))
+    assert catalog.update(state("KK", 3, waiting=3))            # older than KTP's: still KK's
+    # when an older KTP and a newer KK arrive
+    assert not catalog.update(state("KTP", 7, waiting=7))
+    assert catalog.update(state("KK", 4, waiting=4))
+    # then KTP keeps its figures and KK moves on
+    assert (catalog.service("KTP").waiting, catalog.service("KK").waiting) == (8, 4)
+
+
+def test_another_hub_database_starts_the_order_afresh():
+    # given states of the hub's old database, up to epoch 9
+    catalog = kiosk_1()
+    assert catalog.update(state("KTP", 50, epoch=9, db=7, waiting=5))
+    assert catalog.update(state("KK", 51, epoch=9, db=7, waiting=2))
+    # when a swapped database's hub sends KTP at a lower (epoch, rev)
+    assert catalog.update(state("KTP", 1, epoch=3, db=8, waiting=1))
+    # then it is taken, KK's old figures stand until its own state comes, and the order is
+    # the new database's from now on
+    assert (catalog.service("KTP").waiting, catalog.service("KK").waiting) == (1, 2)
+    assert catalog.update(state("KK", 2, epoch=3, db=8, waiting=0))
+    assert not catalog.update(state("KTP", 1, epoch=3, db=8, waiting=6))
+    assert catalog.db == 8 and catalog.version == (3, 2)
+
+
+def test_a_state_without_db_keeps_the_order():
+    catalog = kiosk_1()
+    assert catalog.update(state("KTP", 5, db=7, waiting=5))
+    assert not catalog.update(state("KTP", 4, db=None, waiting=4))   # a receiver may skip db
+    assert catalog.db == 7 and catalog.service("KTP").waiting == 5
+
+
+def test_services_not_offered_or_unknown_are_ignored():
     site = small_site()
-    catalog = Catalog(site, site.kiosks["kiosk-1"])
-    catalog.update(snapshot(1, KTP={"open": True, "waiting": "many", "wait_min": -3,
-                                    "quota_left": True}, KK="nonsense"))
+    catalog = Catalog(site, site.kiosks["kiosk-2"])      # services = ("KTP", "KK")
+    assert not catalog.update(state("AKTA", 1, db=99, waiting=3))  # the site's, not this kiosk's
+    assert not catalog.update(state("PASPOR", 2, waiting=3))       # a removed service lingers
+    assert not catalog.known and catalog.queues == {}
+    assert catalog.db is None                  # an ignored state says nothing about the hub
+
+
+def test_malformed_figures_are_not_shown():
+    catalog = kiosk_1()
+    catalog.update(state("KTP", 1, waiting="many", wait_min=-3, quota_left=True))
     ktp = catalog.service("KTP")
     assert ktp.known and ktp.open and (ktp.waiting, ktp.wait_min, ktp.quota_left) == \
         (None, None, None)
-    assert not catalog.service("KK").known
 
 
 def test_offline_a_service_whose_leased_numbers_are_used_up_cannot_print():
     site = small_site()
     catalog = Catalog(site, site.kiosks["kiosk-1"])
-    catalog.update(snapshot(1, KTP=queue(), KK=queue()))
+    catalog.update(state("KTP", 1))
+    catalog.update(state("KK", 2))
     left = {"KTP": 0, "KK": 3, "AKTA": 0}
     entries = {e.id: e for e in catalog.services("dukcapil", "id", left.get)}
     assert (entries["KTP"].open, entries["KTP"].reason) == (False, "no_numbers")
