@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "broker-guard": ("antrean.broker_guard", "main",
                      "move a corrupt Mosquitto persistence file aside before the broker starts"),
     "status": ("antrean.status", "main", "show which devices are online and their health"),
+    "protocol-docs": ("antrean.wire_docs", "main",
+                      "write the protocol's JSON Schema and AsyncAPI document from the code"),
     "virtual-printer": ("kiosk.virtual_printer", "main",
                         "run a virtual ESC/POS printer on TCP that saves tickets as images"),
     "provision": ("antrean.install", "main_provision",

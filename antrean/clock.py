@@ -13,10 +13,11 @@ import time
 from typing import Callable
 
 from .errors import ProtocolError
-from .protocol import PUBLICATIONS, Topics, decode
+from .messages import Clock
+from .protocol import Topics, decode
 
 log = logging.getLogger(__name__)
-_CLOCK = {"clock": PUBLICATIONS["clock"]}
+_CLOCK = (Clock,)
 
 
 class HubClock:
@@ -64,7 +65,7 @@ class HubClock:
         except ProtocolError as e:
             log.warning("ignoring bad clock heartbeat: %s", e)
             return
-        self.observe(msg["now"])
+        self.observe(msg.now)
 
     def follow(self, client, topics: Topics) -> None:
         """Subscribe ``client`` (a :class:`~antrean.mqtt.HallClient`) to the heartbeat.

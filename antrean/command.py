@@ -17,13 +17,14 @@ from typing import Callable
 
 from .clock import HubClock
 from .errors import BrokerError, ProtocolError, UsageError
-from .protocol import PUBLICATIONS, Topics, decode, encode
+from .messages import Reply
+from .protocol import Topics, decode, encode
 
 log = logging.getLogger(__name__)
-_REPLY = {"reply": PUBLICATIONS["reply"]}
+_REPLY = (Reply,)
 REMEMBERED = 256    # commands kept for retry() and for naming late replies
 
-OnReply = Callable[[dict | None], None]
+OnReply = Callable[[Reply | None], None]
 
 
 class _Pending:
@@ -66,15 +67,15 @@ class CommandChannel:
         self._dispatch(cmd_id, payload, timeout, on_reply)
         return cmd_id
 
-    def request(self, mtype: str, fields: dict, timeout: float) -> dict:
+    def request(self, mtype: str, fields: dict, timeout: float) -> Reply:
         """Blocking variant for tools and tests; raises BrokerError when no reply comes.
         Never call it from a handler: the reply would wait behind it."""
         if self._client.in_worker():
             raise UsageError("CommandChannel.request() called from a message handler")
-        box: list[dict | None] = []
+        box: list[Reply | None] = []
         done = threading.Event()
 
-        def got(reply: dict | None) -> None:
+        def got(reply: Reply | None) -> None:
             box.append(reply)
             done.set()
 
@@ -126,7 +127,7 @@ class CommandChannel:
         except ProtocolError as e:
             log.warning("ignoring bad reply on %s: %s", msg.topic, e)
             return
-        cid = reply["id"]
+        cid = reply.id
         with self._lock:
             p = self._pending.pop(cid, None) if cid is not None else None
             known = cid in self._sent
@@ -134,7 +135,7 @@ class CommandChannel:
             if known:
                 log.info("late or repeated reply to command %s dropped", cid)
             elif cid is None:
-                log.warning("hub could not read one of our commands: %s", reply.get("error"))
+                log.warning("hub could not read one of our commands: %s", reply.error)
             else:
                 log.debug("reply to unknown command %s ignored", cid)
             return

@@ -6,12 +6,14 @@ No role assembles topic strings itself: it asks a :class:`Topics` for them.
 """
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
+import msgspec
+
+from . import messages
 from .errors import ProtocolError
 
 VERSION = 1
@@ -113,82 +115,20 @@ class Topics:
         return topic.rsplit("/", 1)[-1]
 
 
-# ---- message schemas -------------------------------------------------------------------
-# A field spec: (python types, required, check or None). Checks return an error text or None.
-
-def _one_of(*options: Any) -> Callable[[Any], str | None]:
-    return lambda v: None if v in options else \
-        f"must be one of {', '.join(map(json.dumps, options))}"
-
-
-def _nonneg(v: Any) -> str | None:
-    return None if v >= 0 else "must not be negative"
+# ---- message types ---------------------------------------------------------------------
+# The Structs in antrean/messages.py are the schemas; these name them for the roles.
+COMMANDS: tuple[type[messages.Command], ...] = messages.COMMANDS
+MESSAGE_TYPES: tuple[str, ...] = tuple(messages.BY_TYPE)
+EVERY_MESSAGE: tuple[type[messages.Message], ...] = tuple(messages.BY_TYPE.values())
 
 
-def _ident(v: Any) -> str | None:
-    return None if valid_id(v) else "must be 1-64 letters, digits, '_', '.' or '-'"
+class _Envelope(msgspec.Struct):
+    """What is read before the message's own type is known."""
 
+    v: Any = msgspec.UNSET
+    type: Any = msgspec.UNSET
+    id: Any = msgspec.UNSET
 
-PRIORITY = _one_of(None, "elderly", "disabled", "pregnant")
-
-
-def _day(v: Any) -> str | None:
-    try:
-        if isinstance(v, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
-            dt.date.fromisoformat(v)
-            return None
-    except ValueError:
-        pass
-    return "must be a date like 2026-11-23"
-
-
-INT = (int,)
-STR = (str,)
-# Every command's envelope besides ``id``, which _check_id checks first (its code: bad_id).
-_COMMAND = {"sent_at": (INT, True, _nonneg)}
-
-COMMANDS: dict[str, dict[str, tuple]] = {
-    "ticket.request": {"service": (STR, True, _ident),
-                       "priority": ((str, type(None)), False, PRIORITY)},
-    "ticket.printed": {"ticket": (STR, True, None)},
-    "ticket.print_failed": {"ticket": (STR, True, None), "reason": (STR, False, None)},
-    "lease.request": {"service": (STR, True, _ident)},
-    "ticket.offline": {"service": (STR, True, _ident), "number": (INT, True, _nonneg),
-                       "day": (STR, True, _day), "issued_at": (INT, True, _nonneg),
-                       "priority": ((str, type(None)), False, PRIORITY)},
-    "counter.next": {"counter": (INT, True, _nonneg)},
-    "counter.recall": {"counter": (INT, True, _nonneg)},
-    "counter.skip": {"counter": (INT, True, _nonneg)},
-    "counter.finish": {"counter": (INT, True, _nonneg)},
-    "counter.transfer": {"counter": (INT, True, _nonneg), "service": (STR, True, _ident)},
-    "counter.pause": {"counter": (INT, True, _nonneg)},
-    "counter.resume": {"counter": (INT, True, _nonneg)},
-}
-
-# Every retained state's envelope: which database, and its order within it.
-_STATE = {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
-          "rev": (INT, True, _nonneg), "at": (INT, True, _nonneg)}
-_OPT_STR = (str, type(None))
-
-# What the hub and devices publish (validated by receivers that care).
-PUBLICATIONS: dict[str, dict[str, tuple]] = {
-    "reply": {"id": ((str, type(None)), True, None), "ok": ((bool,), True, None)},
-    "state.service": {**_STATE, "service": (STR, True, _ident), "day": (STR, True, _day),
-                      "open": ((bool,), True, None), "waiting": (INT, True, _nonneg)},
-    "state.counter": {**_STATE, "counter": (INT, True, _nonneg),
-                      "paused": ((bool,), True, None), "number": (_OPT_STR, True, None),
-                      "last_call": ((dict, type(None)), True, None)},
-    "clock": {"db": (INT, False, _nonneg), "epoch": (INT, True, _nonneg),
-              "rev": (INT, True, _nonneg), "now": (INT, True, _nonneg), "tz": (STR, True, None)},
-    "called": {"db": (INT, False, _nonneg), "call": ((dict,), True, None)},
-    "presence": {"device": (STR, True, None), "role": (STR, True, None),
-                 "state": (STR, True, _one_of("online", "offline", "lost")),
-                 "session": (STR, True, None), "bdseq": (INT, True, _nonneg)},
-    "health": {"device": (STR, True, None), "role": (STR, True, None),
-               "at": (INT, True, _nonneg)},
-}
-
-MESSAGE_TYPES = {**COMMANDS, **PUBLICATIONS}
 
 # Error codes in replies (``error.code``); the document explains each.
 ERROR_CODES = (
@@ -213,77 +153,57 @@ def encode(mtype: str, **fields: Any) -> bytes:
     return payload
 
 
-def decode(payload: bytes, allowed: dict[str, dict[str, tuple]] = MESSAGE_TYPES) -> dict:
-    """Parse and validate a payload against ``allowed`` types. Raises :class:`ProtocolError`
-    with a code from ``ERROR_CODES`` and a reason a person can act on."""
+def decode(payload: bytes,
+           allowed: tuple[type[messages.Message], ...] = EVERY_MESSAGE) -> Any:
+    """Parse and validate a payload as one of the ``allowed`` message types; returns that
+    Struct. Raises :class:`ProtocolError` with a code from ``ERROR_CODES`` and a reason a
+    person can act on (for a field: msgspec's, e.g. "Expected `int`, got `bool` - at
+    `$.counter`")."""
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError("too_large", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
-    msg = _parse(payload)
-    version = msg.get("v")
+    env = _parse(payload, _Envelope)
+    version = env.v
     # JSON true and 1.0 equal 1 in Python: the version must be the integer itself.
     if type(version) is not int or version != VERSION:
+        shown = "missing" if version is msgspec.UNSET else json.dumps(version)
         raise ProtocolError("bad_version", f"field 'v' must be the integer {VERSION}, not "
-                            f"{json.dumps(version)}")
-    mtype = msg.get("type")
+                            f"{shown}")
+    mtype = env.type
     if not isinstance(mtype, str):
         raise ProtocolError("unknown_type", "field 'type' is missing or not a string")
-    if mtype not in allowed:
+    kinds = {t.__struct_config__.tag: t for t in allowed}
+    if mtype not in kinds:
         raise ProtocolError("unknown_type", f"message type {json.dumps(mtype)} is not "
                             "accepted here")
-    if mtype in COMMANDS:
-        _check_id(msg)
-        schema = {**_COMMAND, **allowed[mtype]}
-    else:
-        schema = allowed[mtype]
-    for name, (types, required, check) in schema.items():
-        _check_field(msg, name, types, required, check)
-    return msg
+    if issubclass(kinds[mtype], messages.Command):
+        _check_id(env.id)
+    return _parse(payload, kinds[mtype])
 
 
-def _parse(payload: bytes) -> dict:
+def _parse(payload: bytes, kind: type) -> Any:
     """UTF-8 JSON (RFC 8259 allows no other encoding on the wire) holding one object."""
     try:
-        text = payload.decode("utf-8")
-        msg = json.loads(text)
+        payload.decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError("bad_payload", "not UTF-8 text") from None
-    except json.JSONDecodeError as e:
+    try:
+        return msgspec.json.decode(payload, type=kind)
+    except msgspec.ValidationError as e:
+        if kind is _Envelope:
+            raise ProtocolError("bad_payload", "payload must be a JSON object") from None
+        raise ProtocolError("bad_payload", str(e)) from None
+    except msgspec.DecodeError as e:
         raise ProtocolError("bad_payload", f"not JSON: {e}") from None
     except RecursionError:
         raise ProtocolError("bad_payload", "JSON nested too deeply") from None
-    except ValueError:      # an integer of more than 4,300 digits (sys.int_info)
-        raise ProtocolError("bad_payload", "a number in it is too long") from None
-    if not isinstance(msg, dict):
-        raise ProtocolError("bad_payload", "payload must be a JSON object")
-    return msg
 
 
-def _check_id(msg: dict) -> None:
-    cid = msg.get("id")
-    if "id" not in msg:
+def _check_id(cid: Any) -> None:
+    if cid is msgspec.UNSET:
         raise ProtocolError("bad_payload", "field 'id' is missing")
     if not isinstance(cid, str) or not valid_id(cid):
         raise ProtocolError("bad_id", "field 'id' must be 1-64 letters, digits, '_', '.' "
                             "or '-' (it names the reply)")
-
-
-_JSON_NAMES = {str: "string", int: "integer", bool: "boolean", dict: "object", list: "array",
-               type(None): "null"}
-
-
-def _check_field(msg: dict, name: str, types: tuple, required: bool, check) -> None:
-    if name not in msg:
-        if required:
-            raise ProtocolError("bad_payload", f"field {name!r} is missing")
-        return
-    value = msg[name]
-    # bool is an int in Python; a JSON true is never a valid number here.
-    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-        want = "/".join(_JSON_NAMES.get(t, t.__name__) for t in types)
-        raise ProtocolError("bad_payload", f"field {name!r} must be {want}")
-    problem = check(value) if check else None
-    if problem:
-        raise ProtocolError("bad_payload", f"field {name!r} {problem}")
 
 
 def command_id(payload: bytes) -> str | None:

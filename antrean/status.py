@@ -10,8 +10,13 @@ import json
 import threading
 import time
 
+import msgspec
+
 from . import protocol
+from .messages import Health, Presence
 from .protocol import Topics
+
+KINDS = {"presence": (Presence,), "health": (Health,)}
 
 PRINTER_WORDS = {"ok": "printer ok", "paper_low": "PAPER LOW", "no_paper": "NO PAPER",
                  "cover_open": "COVER OPEN", "offline": "PRINTER OFFLINE",
@@ -28,7 +33,7 @@ def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
     def on(kind):
         def handler(msg):
             try:
-                body = protocol.decode(msg.payload, {kind: protocol.PUBLICATIONS[kind]})
+                body = protocol.decode(msg.payload, KINDS[kind])
             except protocol.ProtocolError:
                 return
             with lock:
@@ -50,20 +55,20 @@ def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
 
 
 def describe(device: str, info: dict, now_ms: int) -> str:
-    presence = info.get("presence")
-    health = info.get("health", {})
-    state = presence["state"].upper() if presence else "NEVER SEEN"
+    """One line for ``device`` from its decoded Presence and Health (either may be absent)."""
+    presence: Presence | None = info.get("presence")
+    health: Health | None = info.get("health")
+    state = presence.state.upper() if presence else "NEVER SEEN"
     parts = [f"{device:<16} {state:<10}"]
     if health:
-        parts.append(f"v{health.get('version', '?')} up {int(health.get('uptime_s', 0)) // 60} min")
-        printer = health.get("printer")
-        if isinstance(printer, dict):
-            parts.append(PRINTER_WORDS.get(printer.get("status"), str(printer.get("status"))))
-        if health.get("outbox"):
-            parts.append(f"{health['outbox']} offline tickets not yet at the hub")
-        if health.get("errors"):
-            parts.append("errors: " + "; ".join(map(str, health["errors"][:3])))
-        parts.append(f"report {max(0, now_ms - health.get('at', now_ms)) // 1000} s old")
+        parts.append(f"v{health.version or '?'} up {health.uptime_s // 60} min")
+        if health.printer:
+            parts.append(PRINTER_WORDS.get(health.printer.status, health.printer.status))
+        if health.outbox:
+            parts.append(f"{health.outbox} offline tickets not yet at the hub")
+        if health.errors:
+            parts.append("errors: " + "; ".join(health.errors[:3]))
+        parts.append(f"report {max(0, now_ms - health.at) // 1000} s old")
     return "  ".join(parts)
 
 
@@ -80,7 +85,7 @@ def main(argv: list[str]) -> int:
     site = load_site(args.config)
     seen = collect(site, args.host, args.port, args.wait)
     if args.json:
-        print(json.dumps(seen, indent=2))
+        print(json.dumps(msgspec.to_builtins(seen), indent=2))
         return 0
     now = int(time.time() * 1000)
     for device in ["hub", *(d.id for d in site.devices())]:

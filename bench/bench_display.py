@@ -29,16 +29,18 @@ sys.path.insert(0, str(ROOT))
 
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 
+from antrean import protocol  # noqa: E402
 from antrean.broker import run_broker  # noqa: E402
 from antrean.clock import HubClock  # noqa: E402
 from antrean.command import CommandChannel  # noqa: E402
 from antrean.config import load_site  # noqa: E402
+from antrean.messages import Called, StateCounter  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 from bench.bench_kiosk import BARE_APP, cpu_seconds, percentile, rss_kb, start_xvfb  # noqa: E402
 from counter_button.app import CounterBox  # noqa: E402
 from counter_button.core import Pattern  # noqa: E402
 from display.memory import AnnounceMemory  # noqa: E402
-from display.state import DisplaySettings, DisplayState, counter_topics  # noqa: E402
+from display.state import ACCEPTED, DisplaySettings, DisplayState, counter_topics  # noqa: E402
 from hub.service import HubService  # noqa: E402
 
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
@@ -94,8 +96,8 @@ class Hall:
         client.start()
         client.wait_connected(WAIT_S)
         for _ in range(n):
-            ticket = kiosk.request("ticket.request", {"service": "KTP"}, 5)["result"]["ticket"]
-            kiosk.request("ticket.printed", {"ticket": ticket["id"]}, 5)
+            ticket = kiosk.request("ticket.request", {"service": "KTP"}, 5).result.ticket
+            kiosk.request("ticket.printed", {"ticket": ticket.id}, 5)
 
     def close(self) -> None:
         for c in self.clients:
@@ -134,13 +136,12 @@ def press_to_display(hall: Hall, n: int) -> tuple[list[float], list[float]]:
 
     def on_message(msg) -> None:
         state.receive(msg.payload, retained=msg.retain)
-        body = json.loads(msg.payload)
-        if body.get("type") == "called" and body["call"]["counter"] == 1:
+        body = protocol.decode(msg.payload, ACCEPTED)
+        if isinstance(body, Called) and body.call.counter == 1:
             events.bump()
-        elif body.get("type") == "state.counter" and body["counter"] == 1:
-            call_id = body["call_id"]
-            if isinstance(call_id, int) and call_id > last_call["id"]:
-                last_call["id"] = call_id
+        elif isinstance(body, StateCounter) and body.counter == 1:
+            if body.call_id is not None and body.call_id > last_call["id"]:
+                last_call["id"] = body.call_id
                 snapshots.bump()
 
     client = HallClient(site=hall.site.id, device=display.id, role="display",

@@ -63,8 +63,8 @@ def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def command(mtype: str, **fields) -> dict:
-    return {"v": 1, "type": mtype, "id": uuid.uuid4().hex, "sent_at": now_ms(), **fields}
+def command(mtype: str, **fields) -> bytes:
+    return protocol.encode(mtype, id=uuid.uuid4().hex, sent_at=now_ms(), **fields)
 
 
 # ---- (a) hub CPU per command --------------------------------------------------------------
@@ -78,9 +78,10 @@ def hub_cpu_ms(site, path: Path, waiting: int = 0, n: int = COMMANDS) -> float:
     services, counters = list(site.services), list(site.counters)
     kiosk, box = next(iter(site.kiosks)), "hub"
 
-    def one(device: str, msg: dict) -> dict:
+    def one(device: str, payload: bytes) -> dict:
+        msg = protocol.decode(payload, protocol.COMMANDS)
         out = engine.execute(device, msg, now_ms())
-        protocol.encode("reply", id=msg["id"], **out.reply)
+        protocol.encode("reply", id=msg.id, **out.reply)
         for (kind, _), body in engine.snapshots(out.changed, now_ms()).items():
             protocol.encode(f"state.{kind}", epoch=1, rev=1, at=1, **body)
         return out.reply

@@ -16,7 +16,8 @@ import time
 from typing import Callable
 
 from antrean.errors import AntreanError, ProtocolError
-from antrean.protocol import PUBLICATIONS, decode
+from antrean.messages import Clock, Reply, StateCounter
+from antrean.protocol import decode
 
 from .core import ButtonCore, Led, Pattern, Send
 from .keypad import Keypad
@@ -25,8 +26,8 @@ log = logging.getLogger(__name__)
 
 TICK_S = 0.05             # how often stale heartbeats and ended flashes are noticed
 REPLY_TIMEOUT_S = 4.0     # a little under the hub's 5 s stale-press limit
-_COUNTER = {"state.counter": PUBLICATIONS["state.counter"]}
-_CLOCK = {"clock": PUBLICATIONS["clock"]}
+_COUNTER = (StateCounter,)
+_CLOCK = (Clock,)
 
 
 class Controller:
@@ -121,7 +122,7 @@ class Controller:
         except ProtocolError as e:
             log.warning("ignoring bad heartbeat: %s", e)
             return
-        self.clock.observe(beat["now"])
+        self.clock.observe(beat.now)
         self._do(self.core.heartbeat(time.monotonic()))
 
     def _on_counter(self, msg) -> None:
@@ -132,7 +133,7 @@ class Controller:
             return
         self._do(self.core.counter_state(snapshot, time.monotonic()))
 
-    def _reply(self, counter: int, token: int, reply: dict | None) -> None:
+    def _reply(self, counter: int, token: int, reply: Reply | None) -> None:
         self._do(self.core.reply(counter, token, reply, time.monotonic(), self.clock.now_ms()))
 
     def _do(self, actions: list) -> None:

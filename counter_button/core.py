@@ -28,6 +28,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Iterable
 
+from antrean.messages import Reply, Result, StateCounter
+
 log = logging.getLogger(__name__)
 
 KINDS = ("next", "recall", "skip", "pause")
@@ -119,26 +121,27 @@ class ButtonCore:
         c.refused_until = c.error_until = -math.inf
         return [Send(counter, mtype, self._tokens), *self._refresh(now)]
 
-    def reply(self, counter: int, token: int, reply: dict | None, now: float,
+    def reply(self, counter: int, token: int, reply: Reply | None, now: float,
               hub_ms: int = 0) -> list:
-        """The hub's reply to ``token`` (a dict as in docs/protocol.md), or None on timeout.
-        ``hub_ms`` is the hub's time now, to order this news against snapshots."""
+        """The hub's reply to ``token`` (docs/protocol.md), or None on timeout. ``hub_ms``
+        is the hub's time now, to order this news against snapshots."""
         c = self._state.get(counter)
         if c is None or c.inflight != token:
             return []
         mtype, c.inflight = c.inflight_kind, None
         if reply is None:
             self._fail(c, "timeout", now)
-        elif reply.get("ok") is True:
-            self._succeeded(c, mtype, reply.get("result"), now, hub_ms)
+        elif reply.ok:
+            self._succeeded(c, mtype, reply.result, now, hub_ms)
         else:
-            error = reply.get("error") if isinstance(reply.get("error"), dict) else {}
-            code = str(error.get("code", "internal"))
+            # A refusal without its error object says nothing more than "it went wrong".
+            code = reply.error.code if reply.error else "internal"
             if code in REFUSALS:
                 self._refuse(c, now)
             else:
                 self._fail(c, code, now)
-            log.info("loket %s: %s refused: %s %s", counter, mtype, code, error.get("message"))
+            log.info("loket %s: %s refused: %s %s", counter, mtype, code,
+                     reply.error.message if reply.error else "")
         return self._refresh(now)
 
     def link(self, up: bool, now: float) -> list:
@@ -149,20 +152,20 @@ class ButtonCore:
         self._heartbeat_at = now
         return self._refresh(now)
 
-    def counter_state(self, snapshot: dict, now: float) -> list:
-        """A validated ``state.counter`` snapshot; one of a counter not on this box, or not
-        newer than the last one of its counter, changes nothing."""
-        self._follow_db(snapshot.get("db"))
-        c = self._state.get(snapshot["counter"])
-        order = (snapshot["epoch"], snapshot["rev"])
+    def counter_state(self, snapshot: StateCounter, now: float) -> list:
+        """A ``state.counter`` snapshot; one of a counter not on this box, or not newer than
+        the last one of its counter, changes nothing."""
+        self._follow_db(snapshot.db)
+        c = self._state.get(snapshot.counter)
+        order = (snapshot.epoch, snapshot.rev)
         if c is None or order <= c.order:
             return []
         # A new epoch (the hub restarted) starts a new rev count.
         c.order = order
-        if snapshot["at"] < c.mark_ms:
+        if snapshot.at < c.mark_ms:
             return []       # older than what a reply already told us
-        c.number = _text(snapshot["number"])
-        c.paused = snapshot["paused"]
+        c.number = snapshot.number or None
+        c.paused = snapshot.paused
         return self._refresh(now)
 
     def tick(self, now: float) -> list:
@@ -200,22 +203,20 @@ class ButtonCore:
 
     # ---- helpers -----------------------------------------------------------------------------
 
-    def _succeeded(self, c: _Counter, mtype: str, result, now: float, hub_ms: int) -> None:
-        result = result if isinstance(result, dict) else {}
+    def _succeeded(self, c: _Counter, mtype: str, result: Result | None, now: float,
+                   hub_ms: int) -> None:
+        result = result or Result()
         c.last_error = None
         if mtype in ("counter.pause", "counter.resume"):
-            state = result.get("counter")
-            if isinstance(state, dict):
-                c.paused = state.get("paused") is True
-                ticket = state.get("ticket")
-                c.number = _text(ticket.get("number")) if isinstance(ticket, dict) else None
+            state = result.counter
+            if state is not None:
+                c.paused = state.paused
+                c.number = (state.ticket.number or None) if state.ticket else None
             c.mark_ms = max(c.mark_ms, hub_ms)
             return
-        call = result.get("call")
-        if isinstance(call, dict):
-            c.number = _text(call.get("number"))
-            at = call.get("at")
-            c.mark_ms = max(c.mark_ms, at if isinstance(at, int) else hub_ms)
+        if result.call is not None:
+            c.number = result.call.number or None
+            c.mark_ms = max(c.mark_ms, result.call.at)
             return
         c.number = None
         c.mark_ms = max(c.mark_ms, hub_ms)
@@ -246,7 +247,3 @@ class ButtonCore:
                 c.shown = pattern
                 actions.append(Led(cid, pattern))
         return actions
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value else None

@@ -20,6 +20,8 @@ import re
 import sys
 from pathlib import Path
 
+import msgspec
+
 # Our own argparse owns the command line; Kivy must not parse it (set before Kivy loads).
 os.environ.setdefault("KIVY_NO_ARGS", "1")
 
@@ -38,10 +40,10 @@ from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame, configure_window, window_size  # noqa: E402
 from antrean.errors import AntreanError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
+from antrean.messages import Call  # noqa: E402
 
 from display.memory import AnnounceMemory, default_path  # noqa: E402
-from display.state import (Call, DisplaySettings, DisplayState, View,  # noqa: E402
-                           counter_topics)
+from display.state import DisplaySettings, DisplayState, View, counter_topics  # noqa: E402
 from display.strings import Strings  # noqa: E402
 
 log = logging.getLogger(__name__)
@@ -233,7 +235,7 @@ class DisplayApp(App):
         if self.voice is None:
             return
         try:
-            self.voice.announce(call.as_dict())
+            self.voice.announce(msgspec.structs.asdict(call))
         except AntreanError as e:
             log.error("cannot announce call %s: %s", call.call_id, e)
 

@@ -26,12 +26,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from antrean import protocol
 from antrean.clock import HubClock
 from antrean.errors import ConfigError, ProtocolError
+from antrean.messages import Call, Called, Clock, StateCounter
 from antrean.site import Display, Site
 
 log = logging.getLogger(__name__)
 
-# The payload types a display accepts; anything else on its topics is refused.
-ACCEPTED = {t: protocol.PUBLICATIONS[t] for t in ("state.counter", "clock", "called")}
+# The payload types a display accepts; anything else on its topics is refused. A call is
+# the protocol's own :class:`~antrean.messages.Call` (call_id, number, counter, at, recall).
+ACCEPTED = (StateCounter, Clock, Called)
 MAX_CALLS = 20          # recent calls kept (the view shows ``recent_count`` of them)
 
 
@@ -40,32 +42,6 @@ class Memory(Protocol):
     def remember(self, call_id: int) -> None: ...
     def db(self) -> int | None: ...
     def switch(self, db: int) -> None: ...
-
-
-@dataclass(frozen=True)
-class Call:
-    call_id: int
-    number: str
-    counter: int
-    at: int                 # hub ms
-    recall: int = 0
-
-    @classmethod
-    def parse(cls, raw: object) -> Call:
-        if not isinstance(raw, dict):
-            raise ProtocolError("bad_payload", "a call must be an object")
-        for key, kind in (("call_id", int), ("number", str), ("counter", int), ("at", int)):
-            value = raw.get(key)
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise ProtocolError("bad_payload", f"call field {key!r} must be {kind.__name__}")
-        recall = raw.get("recall", 0)
-        return cls(raw["call_id"], raw["number"], raw["counter"], raw["at"],
-                   recall if isinstance(recall, int) and not isinstance(recall, bool) else 0)
-
-    def as_dict(self) -> dict:
-        """The form the announcer takes: {"call_id", "number", "counter", "at"}."""
-        return {"call_id": self.call_id, "number": self.number, "counter": self.counter,
-                "at": self.at}
 
 
 @dataclass(frozen=True)
@@ -140,7 +116,7 @@ class DisplayState:
         self.site, self.settings, self.memory, self.clock = site, settings, memory, clock
         self._shown = set(settings.counters)
         self._order: dict[int, tuple[int, int]] = {}    # counter -> (epoch, rev) shown
-        self._counters: dict[int, dict] = {}            # counter -> its latest snapshot
+        self._counters: dict[int, StateCounter] = {}    # counter -> its latest snapshot
         self._calls: dict[int, Call] = {}               # recent calls by call_id
         self._pending: dict[int, Call] = {}             # waiting for the hub clock
         self._link_up = False
@@ -156,15 +132,15 @@ class DisplayState:
         restart): they are shown, never spoken late in a burst."""
         try:
             msg = protocol.decode(payload, ACCEPTED)
-            self._follow_db(msg.get("db"))
-            if retained and msg["type"] == "state.counter":
-                return self._on_counter(msg, speak=False)
-            handler = {"state.counter": self._on_counter, "clock": self._on_clock,
-                       "called": self._on_called}[msg["type"]]
-            return handler(msg)
         except ProtocolError as e:
             log.warning("refused a payload: %s", e)
             return []
+        self._follow_db(msg.db)
+        if isinstance(msg, StateCounter):
+            return self._on_counter(msg, speak=not retained)
+        if isinstance(msg, Called):
+            return self._on_called(msg)
+        return self._on_clock(msg)
 
     def on_link(self, up: bool) -> None:
         self._link_up = up
@@ -209,8 +185,8 @@ class DisplayState:
         agency = self.site.agencies.get(counter.agency)
         name = (agency.name if self.settings.language == "id" else agency.name_en) if agency \
             else counter.agency
-        snap = self._counters.get(cid) or {}
-        number, paused = snap.get("number"), snap.get("paused") is True
+        snap = self._counters.get(cid)
+        number, paused = (snap.number, snap.paused) if snap is not None else (None, False)
         # An event newer than the snapshot's last call shows at once; the next snapshot
         # confirms it. A call the snapshot already knew never brings back a number the
         # counter is done with (idle or paused: ``number`` null).
@@ -218,28 +194,24 @@ class DisplayState:
                      key=lambda c: c.call_id, default=None)
         if newest is not None and newest.call_id > _last_call_id(snap):
             number = newest.number
-        return CounterView(cid, counter.name, name,
-                           number if isinstance(number, str) else None, paused)
+        return CounterView(cid, counter.name, name, number, paused)
 
     # ---- handlers ----------------------------------------------------------------------
-    def _newer(self, msg: dict) -> bool:
-        key, shown = (msg["epoch"], msg["rev"]), self._order.get(msg["counter"])
+    def _newer(self, msg: StateCounter) -> bool:
+        key, shown = (msg.epoch, msg.rev), self._order.get(msg.counter)
         if shown is not None and key <= shown:
-            log.debug("ignored counter %s %s: not newer than %s", msg["counter"], key, shown)
+            log.debug("ignored counter %s %s: not newer than %s", msg.counter, key, shown)
             return False
-        self._order[msg["counter"]] = key
+        self._order[msg.counter] = key
         return True
 
-    def _on_counter(self, msg: dict, speak: bool = True) -> list[Call]:
-        if msg["counter"] not in self._shown:
+    def _on_counter(self, msg: StateCounter, speak: bool = True) -> list[Call]:
+        # A last_call of another counter never gets here: StateCounter refuses it.
+        if msg.counter not in self._shown or not self._newer(msg):
             return []
-        last = Call.parse(msg["last_call"]) if msg["last_call"] is not None else None
-        if last is not None and last.counter != msg["counter"]:
-            raise ProtocolError("bad_payload", "last_call is another counter's")
-        if not self._newer(msg):
-            return []
-        self._counters[msg["counter"]] = msg
-        self._forget_past_days(msg["at"])
+        self._counters[msg.counter] = msg
+        self._forget_past_days(msg.at)
+        last = msg.last_call
         if last is None:
             return []
         self._calls[last.call_id] = last
@@ -263,15 +235,15 @@ class DisplayState:
     def _day_of(self, ms: int) -> dt.date:
         return dt.datetime.fromtimestamp(ms / 1000, self.tz).date()
 
-    def _on_called(self, msg: dict) -> list[Call]:
-        call = Call.parse(msg["call"])
+    def _on_called(self, msg: Called) -> list[Call]:
+        call = msg.call
         self._calls[call.call_id] = call
         self._keep_recent()
         return self._consider([call])
 
-    def _on_clock(self, msg: dict) -> list[Call]:
-        self.clock.observe(msg["now"])
-        self.tz = _zone(msg["tz"], fallback=self.tz)
+    def _on_clock(self, msg: Clock) -> list[Call]:
+        self.clock.observe(msg.now)
+        self.tz = _zone(msg.tz, fallback=self.tz)
         pending, self._pending = list(self._pending.values()), {}
         return self._consider(pending)
 
@@ -302,9 +274,9 @@ class DisplayState:
         return fresh
 
 
-def _last_call_id(snapshot: dict) -> int:
-    last = snapshot.get("last_call")
-    return last["call_id"] if isinstance(last, dict) else -1
+def _last_call_id(snapshot: StateCounter | None) -> int:
+    last = snapshot.last_call if snapshot is not None else None
+    return last.call_id if last is not None else -1
 
 
 def _zone(name: str, fallback: dt.tzinfo | None = None) -> dt.tzinfo:

@@ -28,11 +28,11 @@ class CounterDesk:
     # ---- checks ---------------------------------------------------------------------------
     def _open(self, run: _Run) -> tuple[Counter, dict]:
         """The counter, after the checks every counter command shares, and its row."""
-        counter = self.engine.counter(run.msg["counter"])
+        counter = self.engine.counter(run.msg.counter)
         box = self.site.button_boxes.get(run.device)
         if not is_operator(run.device) and (box is None or counter.id not in box.counters):
             raise Refused("counter_not_yours", device=run.device, counter=counter.id)
-        age_ms = run.now - run.msg["sent_at"]
+        age_ms = run.now - run.msg.sent_at
         if age_ms > self.site.rules.stale_press_s * 1000:
             raise Refused("stale", counter=counter.id, age=age_ms // 1000)
         row = self.store.one("SELECT * FROM counters WHERE id = ?", (counter.id,))
@@ -50,7 +50,7 @@ class CounterDesk:
             raise Refused("counter_paused", counter=counter.id)
         if row["ticket"]:
             self._close(self._current(counter, row), "done", run)
-        run.touch_counter(counter)
+        run.changed.add(("counter", counter.id))
         return {"call": self._call_next(counter, row, run)}
 
     def recall(self, run: _Run) -> dict:
@@ -58,7 +58,6 @@ class CounterDesk:
         ticket = self._current(counter, row)
         self.store.run("UPDATE tickets SET recalls = recalls + 1 WHERE id = ?", (ticket["id"],))
         run.changed.add(("counter", counter.id))
-        run.touch_service(ticket["service"])        # its last_called
         return {"call": self._record_call(ticket, counter.id, ticket["recalls"] + 1, run)}
 
     def skip(self, run: _Run) -> dict:
@@ -67,7 +66,7 @@ class CounterDesk:
         ticket = self._current(counter, row)
         status = "no_show" if ticket["recalls"] >= self.site.rules.max_recalls else "skipped"
         self._close(ticket, status, run)
-        run.touch_counter(counter)
+        run.changed.add(("counter", counter.id))
         call = None if row["paused"] else self._call_next(counter, row, run)
         return {"call": call, "skipped": self.engine.views.ticket(ticket["id"])}
 
@@ -75,22 +74,22 @@ class CounterDesk:
         counter, row = self._open(run)
         ticket = self._current(counter, row)
         self._close(ticket, "done", run)
-        run.touch_counter(counter)
+        run.changed.add(("counter", counter.id))
         return {"ticket": self.engine.views.ticket(ticket["id"])}
 
     def transfer(self, run: _Run) -> dict:
         """Hand the current ticket to another service's queue, keeping its issue time (so it
         is near the front there); its recalls start again at the new counter."""
         counter, row = self._open(run)
-        target = self.engine.service(run.msg["service"])
+        target = self.engine.service(run.msg.service)
         ticket = self._current(counter, row)
         self._serving(ticket, counter.id, "transferred", run.now)
         self.store.run("UPDATE tickets SET status = 'waiting', service = ?, counter = NULL, "
                        "served_at = NULL, recalls = 0, transfers = transfers + 1 WHERE id = ?",
                        (target.id, ticket["id"]))
         self._free(counter.id)
-        run.touch_counter(counter)
-        run.touch_service(target.id, ticket["service"])
+        run.changed.add(("counter", counter.id))
+        run.touch_service(target.id)                # one more waiting there
         return {"ticket": self.engine.views.ticket(ticket["id"])}
 
     def pause(self, run: _Run) -> dict:
@@ -154,6 +153,7 @@ class CounterDesk:
                 "service": ticket["service"], "counter": counter_id, "recall": recall,
                 "at": run.now}
         run.calls.append(call)
+        run.touch_service(ticket["service"])        # one fewer waiting; its last_called
         return call
 
     # ---- closing --------------------------------------------------------------------------
@@ -163,6 +163,7 @@ class CounterDesk:
                        (status, run.now, ticket["id"]))
         if status == "done":
             self._serving(ticket, ticket["counter"], "done", run.now)
+            run.touch_service(ticket["service"])    # its pace, hence its wait
         self._free(ticket["counter"])
 
     def _serving(self, ticket: dict, counter_id: int, outcome: str, now: int) -> None:

@@ -35,7 +35,7 @@ class TicketDesk:
 
     # ---- checks ---------------------------------------------------------------------------
     def _service_for(self, run: _Run) -> Service:
-        svc = self.engine.service(run.msg["service"])
+        svc = self.engine.service(run.msg.service)
         if not is_operator(run.device):
             kiosk = self.site.kiosks.get(run.device)
             if kiosk is None or (kiosk.services and svc.id not in kiosk.services):
@@ -54,9 +54,9 @@ class TicketDesk:
                        when_id=when_id, when_en=when_en)
 
     def _own_ticket(self, run: _Run) -> dict:
-        row = self.engine.views.ticket_row(run.msg["ticket"])
+        row = self.engine.views.ticket_row(run.msg.ticket)
         if row is None:
-            raise Refused("unknown_ticket", ticket=run.msg["ticket"])
+            raise Refused("unknown_ticket", ticket=run.msg.ticket)
         if row["device"] != run.device and not is_operator(run.device):
             raise Refused("ticket_not_yours", number=row["number"], device=run.device)
         return row
@@ -66,7 +66,7 @@ class TicketDesk:
         svc = self._service_for(run)
         # The kiosk gave up on a request this old and printed from its lease: issuing it now
         # would only leave a number that nobody holds (a request paho sent after a reconnect).
-        age_ms = run.now - run.msg["sent_at"]
+        age_ms = run.now - run.msg.sent_at
         if age_ms > self.site.rules.stale_press_s * 1000:
             raise Refused("stale_request", age=age_ms // 1000)
         closed = self.engine.closed_refusal(svc, run.local)
@@ -75,7 +75,7 @@ class TicketDesk:
         sd = self.engine.service_day(svc.id, run.day)
         if self._quota_left(svc, sd["used"]) == 0:
             raise self._quota_refusal(svc, run)
-        priority = run.msg.get("priority")
+        priority = run.msg.priority
         if priority and not svc.priority_allowed:
             raise Refused("priority_not_allowed", name=svc.name, name_en=svc.name_en)
         seq = sd["next_seq"]
@@ -153,7 +153,7 @@ class TicketDesk:
         refused: a visitor holding yesterday's ticket cannot be served today."""
         svc = self._service_for(run)
         msg = run.msg
-        seq, day = msg["number"], msg["day"]
+        seq, day = msg.number, msg.day
         shown = self.engine.format_number(svc.id, seq)
         leased = self.store.value(
             "SELECT 1 FROM leases WHERE device = ? AND service = ? AND day = ? "
@@ -166,8 +166,8 @@ class TicketDesk:
                 raise Refused("past_day" if day != run.day else "ticket_expired",
                               number=shown, day=day)
             return {"ticket": self.engine.views.ticket(existing)}
-        issued = min(msg["issued_at"], run.now)      # never ahead of the hub's clock
-        priority = msg.get("priority") if svc.priority_allowed else None
+        issued = min(msg.issued_at, run.now)      # never ahead of the hub's clock
+        priority = msg.priority if svc.priority_allowed else None
         status = "waiting" if day == run.day else "expired"
         ticket_id = self._insert(svc, day, seq, priority, status, run.device, issued_at=issued,
                                  printed_at=issued, offline=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from antrean.errors import StorageError
+from antrean.messages import Command
 from antrean.site import Counter, Service, Site
 
 from . import strings
@@ -54,7 +55,7 @@ class _Run:
     """One command being executed."""
 
     device: str
-    msg: dict
+    msg: Any                # the command's Struct (antrean.messages)
     now: int
     local: dt.datetime
     changed: set[tuple] = field(default_factory=set)
@@ -107,29 +108,28 @@ class QueueEngine:
         self._opening: tuple | None = None
 
     # ---- commands -----------------------------------------------------------------------
-    def execute(self, device: str, msg: dict, now_ms: int) -> Outcome:
-        """Apply one validated command (see the module docstring)."""
-        handler = self._handlers.get(msg.get("type"))
+    def execute(self, device: str, msg: Command, now_ms: int) -> Outcome:
+        """Apply one decoded command (see the module docstring)."""
+        mtype = msg.__struct_config__.tag
+        handler = self._handlers[mtype]
         run = _Run(device, msg, now_ms, self.schedule.local(now_ms))
         try:
             with self.store.transaction():
                 seen = self.store.value("SELECT reply FROM commands WHERE device = ? AND id = ?",
-                                        (device, msg["id"]))
+                                        (device, msg.id))
                 if seen is not None:
                     return Outcome(json.loads(seen))
                 try:
-                    if handler is None:
-                        raise Refused("unknown_type", type=msg.get("type"))
                     reply = {"ok": True, "result": handler(run)}
                 except Refused as r:
                     reply = r.reply
                 self.store.run("INSERT INTO commands (device, id, type, at, reply) "
-                               "VALUES (?, ?, ?, ?, ?)", (device, msg["id"], msg["type"],
-                                                          now_ms, json.dumps(reply)))
+                               "VALUES (?, ?, ?, ?, ?)", (device, msg.id, mtype, now_ms,
+                                                          json.dumps(reply)))
         except StorageError:
             raise
         except Exception:   # a bug: rolled back, so the device may retry with the same id
-            log.exception("command %s from %s failed", msg.get("type"), device)
+            log.exception("command %s from %s failed", mtype, device)
             return Outcome(refusal("internal"))
         return Outcome(reply, run.changed, run.calls)
 
@@ -198,9 +198,10 @@ class QueueEngine:
             return bodies | {("counter", cid): self.views.counter(cid, now_ms)
                              for cid in self.site.counters}
         out = {}
+        paused = self.views.paused() if any(k[0] == "service" for k in keys) else set()
         for kind, ident in keys:
             if kind == "service" and ident in self.site.services:
-                out[(kind, ident)] = self.views.service(ident, now_ms)
+                out[(kind, ident)] = self.views.service(ident, now_ms, paused)
             elif kind == "counter" and ident in self.site.counters:
                 out[(kind, ident)] = self.views.counter(ident, now_ms)
         return out

@@ -136,7 +136,7 @@ class HubService:
             return
         outcome = self.engine.execute(device, cmd, self.now_ms())
         # Committed: now it may be answered, announced and acknowledged.
-        self._reply(device, cmd["id"], outcome.reply)
+        self._reply(device, cmd.id, outcome.reply)
         for call in outcome.calls:
             self.client.publish(self.topics.called,
                                 protocol.encode("called", db=self.db_id, call=call), qos=1)

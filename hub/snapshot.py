@@ -87,19 +87,21 @@ class Snapshots:
 
     def serving_counters(self) -> dict[str, int]:
         """Per service: how many counters serving it are not paused."""
-        paused = self._paused()
+        paused = self.paused()
         return {sid: sum(c not in paused for c in cids) for sid, cids in self._serves.items()}
 
-    def serving(self, service_id: str) -> int:
-        paused = self._paused()
+    def serving(self, service_id: str, paused: set[int] | None = None) -> int:
+        paused = self.paused() if paused is None else paused
         return sum(c not in paused for c in self._serves.get(service_id, ()))
 
-    def _paused(self) -> set[int]:
+    def paused(self) -> set[int]:
         return {r["id"] for r in self.store.all("SELECT id FROM counters WHERE paused = 1")}
 
     # ---- state.service ------------------------------------------------------------------
-    def service(self, service_id: str, now_ms: int) -> dict[str, Any]:
-        """The body of one service's ``state.service``: queries on that service only."""
+    def service(self, service_id: str, now_ms: int,
+                paused: set[int] | None = None) -> dict[str, Any]:
+        """The body of one service's ``state.service``: queries on that service only
+        (``paused``: the paused counters, when the caller already knows them)."""
         local = self.schedule.local(now_ms)
         day = local.date().isoformat()
         waiting = {r["prio"]: r["n"] for r in self.store.all(
@@ -108,7 +110,7 @@ class Snapshots:
         sd = self.store.one("SELECT next_seq, used, last_called FROM service_days "
                             "WHERE service = ? AND day = ?", (service_id, day))
         return self._service_body(service_id, local, waiting.get(0, 0), waiting.get(1, 0), sd,
-                                  self.pace.of(service_id), self.serving(service_id))
+                                  self.pace.of(service_id), self.serving(service_id, paused))
 
     def services(self, now_ms: int) -> dict[str, dict[str, Any]]:
         """Every service's body at once, with a few aggregate queries (link-up, day change)."""

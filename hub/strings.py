@@ -7,6 +7,7 @@ must read well on their own. Times follow each language's custom: "pukul 08.00" 
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
 DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -86,13 +87,17 @@ ENVELOPE = {
 }
 DETAILS = {"missing": "ada kolom yang tidak diisi", "not UTF-8": "bukan teks UTF-8",
            "not JSON": "bukan JSON", "nested": "JSON bersarang terlalu dalam",
-           "too long": "ada angka yang terlalu panjang", "object": "bukan objek JSON"}
+           "too long": "ada angka yang terlalu panjang", "out of range": "ada angka di luar batas",
+           "object": "bukan objek JSON"}
 
 
 def envelope_refusal(code: str, detail_en: str) -> dict:
     """The reply to a payload refused before it became a command."""
     detail = next((text for key, text in DETAILS.items() if key in detail_en),
                   "ada kolom yang isinya salah")
+    field = re.search(r"(?:at `\$\.|field `)([\w.\[\]]+)`", detail_en)   # msgspec's words
+    if field:
+        detail += f" ({field.group(1)})"
     return {"ok": False, "error": {"code": code,
                                    "message": ENVELOPE[code].format(detail=detail),
                                    "message_en": detail_en[:1].upper() + detail_en[1:] + "."}}

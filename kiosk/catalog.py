@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from antrean.messages import StateService
 from antrean.site import Kiosk, Site
 
 log = logging.getLogger("antrean.kiosk")
@@ -61,7 +62,7 @@ class Catalog:
         self.db: int | None = None                     # the hub database the order belongs to
         self.version: tuple[int, int] | None = None    # the newest (epoch, rev) taken, any service
         self.day: str | None = None                    # the hall's day of that newest state
-        self.queues: dict[str, dict] = {}              # service id -> its latest state
+        self.queues: dict[str, StateService] = {}      # service id -> its latest state
         self._order: dict[str, tuple[int, int]] = {}   # service id -> (epoch, rev) of that state
 
     @property
@@ -69,21 +70,21 @@ class Catalog:
         """The hub's state is known for at least one service this kiosk offers."""
         return bool(self.queues)
 
-    def update(self, state: dict) -> bool:
-        """Take ``state`` (a decoded ``state.service``) if newer than what is held for its
-        service; True when taken. A service not offered here is ignored: a retained state of
-        one the site no longer has may linger on the broker."""
-        service = state.get("service")
+    def update(self, state: StateService) -> bool:
+        """Take ``state`` (decoded at the edge, so its fields are what the protocol says) if
+        newer than what is held for its service; True when taken. A service not offered here
+        is ignored: a retained state of one the site no longer has may linger on the broker."""
+        service = state.service
         if service not in self.service_ids:
             return False
-        self._follow_db(state.get("db"))
-        version = (state["epoch"], state["rev"])
+        self._follow_db(state.db)
+        version = (state.epoch, state.rev)
         held = self._order.get(service)
         if held is not None and version <= held:
             return False
         self._order[service], self.queues[service] = version, state
         if self.version is None or version > self.version:
-            self.version, self.day = version, state.get("day")
+            self.version, self.day = version, state.day
         return True
 
     def _follow_db(self, db: int | None) -> None:
@@ -131,15 +132,12 @@ class Catalog:
         if q is None:
             entry = ServiceEntry(**base, known=False, open=True)
         else:
-            reason = q.get("reason") if isinstance(q.get("reason"), str) else None
-            is_open = q.get("open") is True and reason is None
+            is_open = q.open and q.reason is None
             entry = ServiceEntry(
                 **base, known=True, open=is_open,
-                reason=None if is_open else (reason or "service_closed"),
-                opens_at=q.get("opens_at") if isinstance(q.get("opens_at"), str) else None,
-                waiting=_count(q.get("waiting")),
-                priority_waiting=_count(q.get("priority_waiting")),
-                wait_min=_count(q.get("wait_min")), quota_left=_count(q.get("quota_left")))
+                reason=None if is_open else (q.reason or "service_closed"),
+                opens_at=q.opens_at, waiting=q.waiting, priority_waiting=q.priority_waiting,
+                wait_min=q.wait_min, quota_left=q.quota_left)
         if entry.open and numbers_left is not None and numbers_left(service_id) <= 0:
             return ServiceEntry(**{**entry.__dict__, "open": False, "reason": "no_numbers"})
         return entry
@@ -153,13 +151,6 @@ class Catalog:
             log.warning("agency logo %s not found; showing initials", path)
             return ""
         return str(path)
-
-
-def _count(value) -> int | None:
-    """A non-negative integer from a service's state, or None (missing or malformed)."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return None
-    return value
 
 
 def _initials(name: str) -> str:

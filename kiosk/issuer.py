@@ -21,6 +21,7 @@ from typing import Callable
 from zoneinfo import ZoneInfo
 
 from antrean.errors import HardwareError, UsageError
+from antrean.messages import Reply, StateService, Ticket
 from antrean.site import Kiosk, Site
 
 from .outbox import OfflineTicket, Outbox
@@ -53,7 +54,8 @@ def format_number(prefix: str, seq: int) -> str:
 class Issuer:
     def __init__(self, *, site: Site, kiosk: Kiosk, channel, clock, outbox: Outbox,
                  open_printer: Callable[[], object], deliver: Callable[[Callable[[], None]], None],
-                 queues: Callable[[], dict] = dict, language: Callable[[], str] = lambda: "id",
+                 queues: Callable[[], dict[str, StateService]] = dict,
+                 language: Callable[[], str] = lambda: "id",
                  online: Callable[[], bool] | None = None,
                  request_timeout: float = 1.5, print_timeout: float = 10.0,
                  lease_timeout: float = 15.0):
@@ -122,31 +124,34 @@ class Issuer:
                 finish(IssueResult(False, service=service, error="internal"))
         self._worker.submit(guarded)
 
-    def _on_ticket_reply(self, reply, service, priority, finish) -> None:
+    def _on_ticket_reply(self, reply: Reply | None, service, priority, finish) -> None:
         if reply is None:
             log.warning("hub did not answer in %.1fs: printing offline", self.request_timeout)
             self._submit(lambda: self._print_offline(service, priority, finish), service, finish)
-        elif not reply.get("ok"):
-            err = reply.get("error", {})
-            finish(IssueResult(False, service=service, error=err.get("code", "internal"),
-                               message={"id": err.get("message", ""),
-                                        "en": err.get("message_en", "")}))
+        elif not reply.ok:
+            err = reply.error
+            finish(IssueResult(False, service=service, error=err.code if err else "internal",
+                               message={"id": err.message, "en": err.message_en} if err
+                               else {}))
+        elif reply.result is None or reply.result.ticket is None:
+            # The types allow an ok reply without a ticket; the hub never sends one.
+            log.error("hub accepted ticket.request %s without a ticket", reply.id)
+            finish(IssueResult(False, service=service, error="internal"))
         else:
-            self._submit(lambda: self._print_online(reply["result"]["ticket"], finish), service,
-                         finish)
+            ticket = reply.result.ticket
+            self._submit(lambda: self._print_online(ticket, finish), service, finish)
 
-    def _print_online(self, ticket: dict, finish) -> None:
-        issued = dt.datetime.fromtimestamp(ticket["issued_at"] / 1000, self._tz())
-        view = self._view(ticket["service"], ticket["number"], ticket["id"], issued,
-                          ticket.get("ahead"), ticket.get("wait_min"), ticket.get("priority"))
+    def _print_online(self, ticket: Ticket, finish) -> None:
+        issued = dt.datetime.fromtimestamp(ticket.issued_at / 1000, self._tz())
+        view = self._view(ticket.service, ticket.number, ticket.id, issued, ticket.ahead,
+                          ticket.wait_min, ticket.priority)
         error = self._print(view)
         if error:
-            self._report("ticket.print_failed", {"ticket": ticket["id"], "reason": error})
-            finish(IssueResult(False, service=ticket["service"], error=error))
+            self._report("ticket.print_failed", {"ticket": ticket.id, "reason": error})
+            finish(IssueResult(False, service=ticket.service, error=error))
             return
-        self._confirm(ticket["id"])
-        finish(IssueResult(True, ticket["number"], ticket["service"], ticket.get("ahead"),
-                           ticket.get("wait_min")))
+        self._confirm(ticket.id)
+        finish(IssueResult(True, ticket.number, ticket.service, ticket.ahead, ticket.wait_min))
 
     def _print_offline(self, service: str, priority: str | None, finish) -> None:
         now_ms = self.clock.now_ms()
@@ -156,8 +161,8 @@ class Issuer:
             finish(IssueResult(False, service=service, offline=True, error="lease_exhausted"))
             return
         number = format_number(self.site.services[service].prefix, ticket.number)
-        queue = self.queues().get(service, {})
-        ahead, wait = queue.get("waiting"), queue.get("wait_min")
+        queue = self.queues().get(service)
+        ahead, wait = (queue.waiting, queue.wait_min) if queue else (None, None)
         error = self._print(self._view(service, number, ticket.id, issued, ahead, wait,
                                        priority, offline=True))
         if error:
@@ -242,12 +247,13 @@ class Issuer:
     def _report(self, mtype: str, fields: dict) -> None:
         self.channel.send(mtype, fields, timeout=self.request_timeout, on_reply=lambda r: None)
 
-    def _settled(self, reply, key: str, done: Callable[[str], None]) -> None:
+    def _settled(self, reply: Reply | None, key: str, done: Callable[[str], None]) -> None:
         if reply is None:
             return   # still pending: the next flush sends it again (the same command)
-        if reply.get("ok") or reply.get("error", {}).get("code") in FINAL_ERRORS:
-            if not reply.get("ok"):
-                log.error("hub refused %s for good: %s", key, reply["error"])
+        if reply.ok or (reply.error is not None and reply.error.code in FINAL_ERRORS):
+            if not reply.ok:
+                log.error("hub refused %s for good: %s (%s)", key, reply.error.code,
+                          reply.error.message_en or reply.error.message)
             done(key)
         self.flush(resend=False)     # room in the flight: go on with the rest
 
@@ -291,17 +297,21 @@ class Issuer:
                 "lease.request", {"service": service}, timeout=self.lease_timeout,
                 on_reply=on_reply)
 
-    def _on_lease(self, service: str, reply) -> None:
+    def _on_lease(self, service: str, reply: Reply | None) -> None:
         self._leasing.discard(service)
         if reply is not None:
             self._lease_ids.pop(service, None)      # answered: the next one is a new request
-        if reply and reply.get("ok"):
-            lease = reply["result"]["lease"]
-            self.outbox.add_lease(lease["service"], lease["day"], lease["first"], lease["last"])
-            if lease["last"] - lease["first"] + 1 < self.site.rules.lease_size:
-                self._short.add(service)
-            else:
-                self._short.discard(service)
+        if reply is None or not reply.ok:
+            return
+        lease = reply.result.lease if reply.result else None
+        if lease is None:       # the types allow it; the hub never sends one
+            log.error("hub granted lease.request %s without a lease", reply.id)
+            return
+        self.outbox.add_lease(lease.service, lease.day, lease.first, lease.last)
+        if lease.last - lease.first + 1 < self.site.rules.lease_size:
+            self._short.add(service)
+        else:
+            self._short.discard(service)
 
 
 def _offline_fields(t: OfflineTicket) -> dict:

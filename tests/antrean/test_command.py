@@ -15,7 +15,7 @@ T = Topics("mpp-test")
 
 
 class FakeHub:
-    """Answers every command with ``{"echo": <type>}`` while ``answering`` is set."""
+    """Answers every command with a lease of number 1 while ``answering`` is set."""
 
     def __init__(self, client_for):
         self.client = client_for("hub", start=False)
@@ -33,11 +33,12 @@ class FakeHub:
             self._cond.notify_all()
         if self.answering.is_set():
             cmd = json.loads(msg.payload)
-            self.reply(T.device_of(msg.topic), cmd["id"], echo=cmd["type"])
+            self.reply(T.device_of(msg.topic), cmd["id"])
 
-    def reply(self, device: str, cid, **result) -> None:
+    def reply(self, device: str, cid, number: int = 1) -> None:
+        lease = {"service": "KTP", "day": "2026-11-25", "first": number, "last": number}
         self.client.publish(T.reply(device),
-                            encode("reply", id=cid, ok=True, result=result))
+                            encode("reply", id=cid, ok=True, result={"lease": lease}))
 
     def wait_commands(self, n: int, timeout: float = 5) -> list[tuple[str, bytes]]:
         with self._cond:
@@ -89,12 +90,12 @@ def test_reply_arrives_once_with_the_command_id(hub, channel):
     replies = Replies()
     cid = channel.send("ticket.request", {"service": "KTP"}, timeout=5, on_reply=replies)
     [reply] = replies.wait()
-    assert reply["id"] == cid and reply["ok"] and reply["result"] == {"echo": "ticket.request"}
+    assert reply.id == cid and reply.ok and reply.result.lease.first == 1
     [(topic, payload)] = hub.wait_commands(1)
     cmd = decode(payload)
-    assert topic == T.cmd("kiosk-1") and cmd["id"] == cid and len(cid) == 32
+    assert topic == T.cmd("kiosk-1") and cmd.id == cid and len(cid) == 32
     # sent_at is on the hub's clock, not this machine's.
-    assert 1_795_400_000_000 <= cmd["sent_at"] < 1_795_400_000_000 + 60_000
+    assert 1_795_400_000_000 <= cmd.sent_at < 1_795_400_000_000 + 60_000
     assert channel.pending() == 0
 
 
@@ -103,7 +104,7 @@ def test_every_send_gets_a_fresh_id(hub, channel):
     ids = {channel.send("lease.request", {"service": "KK"}, timeout=5, on_reply=replies)
            for _ in range(5)}
     assert len(ids) == 5
-    assert {r["id"] for r in replies.wait(5)} == ids
+    assert {r.id for r in replies.wait(5)} == ids
 
 
 def test_timeout_fires_exactly_once_and_late_reply_is_dropped(hub, channel, caplog):
@@ -113,11 +114,11 @@ def test_timeout_fires_exactly_once_and_late_reply_is_dropped(hub, channel, capl
     assert first.wait() == [None]
     # The hub answers after all: the late reply must not reach on_reply again.
     caplog.set_level("INFO", logger="antrean.command")
-    hub.reply("kiosk-1", cid, late=True)
+    hub.reply("kiosk-1", cid, number=2)
     hub.answering.set()
     second = Replies()
     channel.send("ticket.request", {"service": "KTP"}, timeout=5, on_reply=second)
-    assert second.wait()[0]["ok"]
+    assert second.wait()[0].ok
     # Replies are handled in order on one loop: the late one was handled before the second.
     assert first.calls == [None]
     assert f"late or repeated reply to command {cid}" in caplog.text
@@ -133,7 +134,7 @@ def test_retry_resends_the_same_command(hub, channel, clock):
     answered = Replies()
     assert channel.retry(cid, timeout=5, on_reply=answered) == cid
     [reply] = answered.wait()
-    assert reply["id"] == cid
+    assert reply.id == cid
     [(_, first), (_, again)] = hub.wait_commands(2)
     # Same id and same sent_at: the hub answers from its record, and a stale press stays stale.
     assert again == first
@@ -143,7 +144,7 @@ def test_send_with_a_chosen_id(hub, channel):
     replies = Replies()
     assert channel.send("ticket.printed", {"ticket": "2026-11-23.KTP.1"}, timeout=5,
                         on_reply=replies, cmd_id="outbox-7") == "outbox-7"
-    assert replies.wait()[0]["id"] == "outbox-7"
+    assert replies.wait()[0].id == "outbox-7"
 
 
 def test_retry_of_unknown_command_is_a_usage_error(channel):
@@ -157,15 +158,15 @@ def test_unknown_and_bad_replies_are_ignored(hub, channel, caplog):
     cid = channel.send("lease.request", {"service": "KTP"}, timeout=5, on_reply=replies)
     hub.client.publish(T.reply("kiosk-1"), b"not json")
     hub.client.publish(T.reply("kiosk-1"), encode("reply", id="someone-else", ok=True))
-    hub.reply("kiosk-1", cid, real=True)
+    hub.reply("kiosk-1", cid, number=7777)
     [reply] = replies.wait()
-    assert reply["result"] == {"real": True}
+    assert reply.result.lease.first == 7777
     assert "ignoring bad reply" in caplog.text
 
 
 def test_request_blocks_until_the_reply(hub, channel):
     reply = channel.request("lease.request", {"service": "KTP"}, timeout=5)
-    assert reply["ok"] and reply["result"] == {"echo": "lease.request"}
+    assert reply.ok and reply.result.lease.service == "KTP"
 
 
 def test_request_raises_broker_error_on_timeout(hub, channel):

@@ -128,7 +128,7 @@ def test_presence_online_then_offline_on_clean_stop(client_for):
     kiosk = client_for("kiosk-1")
     online = inbox.wait_for(lambda m: m.topic == T.presence("kiosk-1"))
     body = decode(online.payload)
-    assert (body["state"], body["session"], body["bdseq"], body["role"]) == \
+    assert (body.state, body.session, body.bdseq, body.role) == \
         ("online", kiosk.session, 1, "kiosk")
     kiosk.stop()
     offline = inbox.wait_for(lambda m: json_of(m)["device"] == "kiosk-1"
@@ -202,9 +202,9 @@ def test_health_is_retained_with_common_fields(client_for):
                          and "printer" in json_of(m))
     body = decode(msg.payload)
     assert msg.retain
-    assert body["printer"]["status"] == "paper_low" and body["outbox"] == 2
-    assert body["device"] == "kiosk-1" and body["role"] == "kiosk"
-    assert body["version"] and body["uptime_s"] >= 0 and body["at"] > 0
+    assert body.printer.status == "paper_low" and body.outbox == 2
+    assert body.device == "kiosk-1" and body.role == "kiosk"
+    assert body.version and body.uptime_s >= 0 and body.at > 0
 
 
 # ---- reconnects and delivery ---------------------------------------------------------------

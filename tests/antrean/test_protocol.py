@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from antrean import protocol
+from antrean import messages, protocol
 from antrean.errors import ProtocolError
 
 
@@ -35,8 +35,7 @@ def test_a_payload_every_receiver_would_refuse_is_never_built():
 
 def test_round_trip_of_a_command():
     raw = protocol.encode("counter.next", id="c1", sent_at=10, counter=3)
-    assert protocol.decode(raw) == {"v": 1, "type": "counter.next", "id": "c1",
-                                    "sent_at": 10, "counter": 3}
+    assert protocol.decode(raw) == messages.CounterNext(v=1, id="c1", sent_at=10, counter=3)
 
 
 @pytest.mark.parametrize("payload, code", [

@@ -11,7 +11,7 @@ def test_status_names_offline_devices_and_a_printer_out_of_paper(broker, hall_si
     assert kiosk.wait_connected(10)
     # When the technician asks (the retained presence and health).
     seen = collect(hall_site, broker.host, broker.port, wait_s=1.0)
-    now = seen["kiosk-1"]["health"]["at"]
+    now = seen["kiosk-1"]["health"].at
     lines = {d: describe(d, seen.get(d, {}), now) for d in ("kiosk-1", "display-hall", "box-1")}
     # Then each device says what matters.
     assert "ONLINE" in lines["kiosk-1"] and "NO PAPER" in lines["kiosk-1"]

@@ -156,6 +156,13 @@ def call(counter: int, number: str, call_id: int = 1, at: int = 1_800_000_000_00
             "service": "KTP", "counter": counter, "recall": 0, "at": at}
 
 
+def ticket(counter: int, number: str, seq: int = 1, status: str = "skipped") -> dict:
+    """A ticket as the hub's reply holds it (a skip's ``skipped``)."""
+    return {"id": f"2027-01-15.KTP.{seq}", "number": number, "service": "KTP",
+            "day": "2027-01-15", "seq": seq, "status": status, "issued_at": 1_800_000_000_000,
+            "counter": counter}
+
+
 @pytest.fixture
 def hub(client_for):
     stand_in = StandInHub(client_for("hub"))

@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from counter_button.app import CounterBox
-from tests.counter_button.conftest import LedLog, call
+from tests.counter_button.conftest import LedLog, call, ticket
 
 FINGER_S = 0.1     # how long a finger rests on a button (physical time, not synchronisation)
 
@@ -168,7 +168,7 @@ def test_long_press_on_recall_is_skip(box, hub, mock_factory, leds):
     pin.drive_low()
     skip = hub.command(lambda c: c["counter"] == 1)   # sent while still held
     assert skip["type"] == "counter.skip"
-    hub.reply("box-1", skip, {"call": call(1, "A-002"), "skipped": {}})
+    hub.reply("box-1", skip, {"call": call(1, "A-002"), "skipped": ticket(1, "A-001")})
     assert leds.wait_for(1, "on")
     pin.drive_high()
     sentinel(hub, mock_factory)
@@ -179,7 +179,7 @@ def test_own_skip_and_pause_buttons(box, hub, mock_factory, leds):
     tap(mock_factory.pin(13))
     skip = hub.command(lambda c: c["counter"] == 2)
     assert skip["type"] == "counter.skip"
-    hub.reply("box-1", skip, {"call": call(2, "B-004"), "skipped": {}})
+    hub.reply("box-1", skip, {"call": call(2, "B-004"), "skipped": ticket(2, "B-003")})
     assert leds.wait_for(2, "on")
     tap(mock_factory.pin(12))
     pause = hub.command(lambda c: c["type"] == "counter.pause")

@@ -1,10 +1,9 @@
 """The button box's state machine: events in, actions out (no GPIO, no MQTT)."""
 import pytest
 
-from antrean.protocol import PUBLICATIONS, decode, encode
+from antrean.messages import Reply, StateCounter
+from antrean.protocol import decode, encode
 from counter_button.core import ButtonCore, Led, Pattern, Send
-
-COUNTER_STATE = {"state.counter": PUBLICATIONS["state.counter"]}
 
 
 def online_core(counters=(1, 2), t=0.0) -> ButtonCore:
@@ -22,7 +21,7 @@ def state(counter, rev, number=None, *, paused=False, epoch=1, at=1_000, db=DB):
     """A ``state.counter`` snapshot as the controller hands it over: encoded and decoded."""
     return decode(encode("state.counter", db=db, epoch=epoch, rev=rev, at=at, counter=counter,
                          paused=paused, number=number, service="KTP" if number else None,
-                         call_id=1 if number else None, last_call=None), COUNTER_STATE)
+                         call_id=1 if number else None, last_call=None), (StateCounter,))
 
 
 def sends(actions):
@@ -37,13 +36,18 @@ CALL = {"call_id": 7, "ticket": "d.KTP.12", "number": "A-012", "service": "KTP",
         "counter": 1, "recall": 0, "at": 5_000}
 
 
+TICKET = {"id": "2027-01-15.KTP.1", "number": "A-001", "service": "KTP", "day": "2027-01-15",
+          "seq": 1, "status": "skipped", "issued_at": 1_000, "counter": 1}
+
+
 def ok(result):
-    return {"v": 1, "type": "reply", "id": "x", "ok": True, "result": result}
+    """A reply as the command channel hands it over: encoded and decoded."""
+    return decode(encode("reply", id="x", ok=True, result=result), (Reply,))
 
 
 def refused(code):
-    return {"v": 1, "type": "reply", "id": "x", "ok": False,
-            "error": {"code": code, "message": "..."}}
+    return decode(encode("reply", id="x", ok=False, error={"code": code, "message": "..."}),
+                  (Reply,))
 
 
 def test_starts_offline_and_fast_blinks_until_link_and_heartbeat():
@@ -140,7 +144,7 @@ def test_skip_with_nobody_next_turns_off_without_flash():
     core.counter_state(state(1, 1, "A-001"), 0.5)
     (send,) = sends(core.press(1, "skip", 1.0))
     assert send.mtype == "counter.skip"
-    result = ok({"call": None, "skipped": {"number": "A-001"}})
+    result = ok({"call": None, "skipped": TICKET})
     assert leds(core.reply(1, send.token, result, 1.1)) == {1: Pattern.OFF}
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
+from antrean.messages import Ticket
 from counter_button.app import CounterBox
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock
@@ -26,17 +27,16 @@ def real_hub(hall_site, broker, tmp_path):
     thread.join(10)
 
 
-def issue_ticket(client_for, service="KTP") -> dict:
+def issue_ticket(client_for, service="KTP") -> Ticket:
     kiosk = client_for("kiosk-1")
     clock = HubClock()
     clock.follow(kiosk, kiosk.topics)
     channel = CommandChannel(kiosk, kiosk.topics, "kiosk-1", clock)
     ticket = channel.request("ticket.request", {"service": service}, timeout=5)
-    assert ticket["ok"], ticket
-    printed = channel.request("ticket.printed", {"ticket": ticket["result"]["ticket"]["id"]},
-                              timeout=5)
-    assert printed["ok"], printed
-    return printed["result"]["ticket"]
+    assert ticket.ok, ticket
+    printed = channel.request("ticket.printed", {"ticket": ticket.result.ticket.id}, timeout=5)
+    assert printed.ok, printed
+    return printed.result.ticket
 
 
 def tap(pin) -> None:
@@ -58,7 +58,7 @@ def test_press_next_calls_the_waiting_ticket_and_the_led_stays_on(
         tap(mock_factory.pin(17))                       # counter 1, NEXT
         assert leds.wait_for(1, "on", timeout=10)
         assert mock_factory.pin(23).state
-        assert box.core.status(0)["1"]["number"] == ticket["number"]
+        assert box.core.status(0)["1"]["number"] == ticket.number
         # nobody else waits: NEXT completes the ticket and is refused with a double flash
         tap(mock_factory.pin(17))
         assert leds.wait_for(1, "refused", timeout=10)
@@ -90,7 +90,7 @@ def test_a_restarted_box_shows_the_call_from_the_hubs_retained_counter_state(
     try:
         # then counter 1's retained state.counter lights its LED; idle counter 2 stays off
         assert again.wait_for(1, "on", timeout=10)
-        assert box.core.status(0)["1"]["number"] == ticket["number"]
+        assert box.core.status(0)["1"]["number"] == ticket.number
         assert again.wait_for(2, "off")
     finally:
         box.stop()

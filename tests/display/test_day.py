@@ -148,6 +148,9 @@ class NotingSink:
 
 def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
     import logging
+
+    import msgspec
+
     from antrean.clock import HubClock
     from antrean.mqtt import HallClient
     from display import clips
@@ -169,7 +172,7 @@ def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
 
     def on_message(msg) -> None:
         for call in state.receive(msg.payload, retained=msg.retain):
-            voice.announce(call.as_dict())
+            voice.announce(msgspec.structs.asdict(call))
 
     wanted = [(t, 1) for t in counter_topics(client.topics, site, settings)]
     for topic, qos in (*wanted, (client.topics.called, 1), (client.topics.clock, 0)):

@@ -14,6 +14,7 @@ import threading
 import time
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from antrean.clock import HubClock
@@ -102,19 +103,20 @@ class Hall:
     def ticket(self, service: str) -> str:
         """A ticket on paper, waiting: its number."""
         got = self.kiosk.request("ticket.request", {"service": service}, timeout=5)
-        if not got["ok"]:
-            raise RuntimeError(f"ticket refused: {got['error']}")
-        ticket = got["result"]["ticket"]
-        done = self.kiosk.request("ticket.printed", {"ticket": ticket["id"]}, timeout=5)
-        if not done["ok"]:
-            raise RuntimeError(f"print confirmation refused: {done['error']}")
-        return ticket["number"]
+        if not got.ok:
+            raise RuntimeError(f"ticket refused: {got.error}")
+        ticket = got.result.ticket
+        done = self.kiosk.request("ticket.printed", {"ticket": ticket.id}, timeout=5)
+        if not done.ok:
+            raise RuntimeError(f"print confirmation refused: {done.error}")
+        return ticket.number
 
     def call_next(self, counter: int) -> dict:
+        """The Call object made, as the wire has it."""
         got = self.officer.request("counter.next", {"counter": counter}, timeout=5)
-        if not got["ok"] or got["result"]["call"] is None:
+        if not got.ok or got.result.call is None:
             raise RuntimeError(f"counter {counter} called nobody: {got}")
-        return got["result"]["call"]
+        return msgspec.to_builtins(got.result.call)
 
     def calls(self) -> list[dict]:
         """The hub's calls table, read from its SQLite file."""

@@ -1,5 +1,5 @@
 """Fixtures for the hub's engine tests: a real SQLite file per test and a small driver that
-sends commands the way the MQTT adapter does (validated dicts, the hub's clock passed in)."""
+sends commands the way the MQTT adapter does (decoded Structs, the hub's clock passed in)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from antrean import protocol
 from hub.queue import Outcome, QueueEngine
 from hub.store import Store
 from tests.fixtures.sites import small_site
@@ -38,9 +39,11 @@ class Hall:
 
     def send(self, device: str, mtype: str, *, cmd_id: str | None = None,
              sent_at: int | None = None, **fields) -> Outcome:
-        msg = {"v": 1, "type": mtype, "id": cmd_id or f"cmd-{next(self._ids)}",
-               "sent_at": self.now if sent_at is None else sent_at, **fields}
-        return self.engine.execute(device, msg, self.now)
+        # As the hub's adapter hands it over: decoded from a real payload.
+        payload = protocol.encode(mtype, id=cmd_id or f"cmd-{next(self._ids)}",
+                                  sent_at=self.now if sent_at is None else sent_at, **fields)
+        return self.engine.execute(device, protocol.decode(payload, protocol.COMMANDS),
+                                   self.now)
 
     def ok(self, device: str, mtype: str, **fields) -> dict:
         reply = self.send(device, mtype, **fields).reply

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
+from antrean import protocol
 from antrean.site import QueueRules
 from hub.queue import ALL, QueueEngine
 from hub.store import Store
@@ -50,7 +51,8 @@ class HallMachine(RuleBasedStateMachine):
 
     # ---- helpers --------------------------------------------------------------------------
     def send(self, device: str, mtype: str, **fields) -> dict:
-        msg = {"v": 1, "type": mtype, "id": f"c{next(self.ids)}", "sent_at": self.now, **fields}
+        msg = protocol.decode(protocol.encode(mtype, id=f"c{next(self.ids)}", sent_at=self.now,
+                                              **fields), protocol.COMMANDS)
         before = self.engine.snapshots({ALL}, self.now)
         out = self.engine.execute(device, msg, self.now)
         self.check_changed(before, out.changed)

@@ -19,6 +19,7 @@ from antrean import protocol
 from antrean.broker import run_broker
 from antrean.clock import HubClock
 from antrean.mqtt import HallClient
+from antrean.messages import Reply
 from antrean.protocol import Topics
 from hub.service import HubService
 from tests.fixtures.hallclock import clock_from, hall_clock
@@ -63,7 +64,8 @@ class Device:
         assert self.client.wait_connected(10)
 
     def _on_reply(self, msg) -> None:
-        reply = protocol.decode(msg.payload, {"reply": protocol.PUBLICATIONS["reply"]})
+        protocol.decode(msg.payload, (Reply,))       # valid, or refused here
+        reply = json.loads(msg.payload)                 # as it was on the wire
         with self.arrived:
             self.replies.setdefault(reply["id"], []).append(reply)
             self.arrived.notify_all()

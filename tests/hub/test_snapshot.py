@@ -19,7 +19,7 @@ def test_a_service_snapshot_describes_that_service(hall):
                    "wait_min": 10, "quota_left": None, "last_called": "A-002",
                    "next_number": "A-004"}
     payload = protocol.encode("state.service", epoch=1, rev=1, at=hall.now, **ktp)
-    assert protocol.decode(payload)["waiting"] == 2
+    assert protocol.decode(payload).waiting == 2
 
 
 def test_all_services_at_once_equal_each_one_alone(hall):

@@ -12,6 +12,7 @@ from antrean.errors import ConfigError
 from antrean.provision import provision
 from kiosk.app import device_printer, printer_config
 from kiosk.printer import open_printer
+from tests.fixtures.waiting import wait_until
 from tests.antrean.test_provision import KIOSK, device_file
 from tests.antrean.test_provision import root as card  # noqa: F401 (fixture)
 from tests.kiosk.kiosk_hall import SHOTS, decoded, hall, xvfb  # noqa: F401 (fixtures)
@@ -186,7 +187,9 @@ def test_offline_the_kiosk_prints_from_its_lease_and_the_hub_gets_the_ticket(hal
     h.broker.start()
     k.steps_until(2)
     assert k.wait() == 0
-    [ticket] = h.tickets("service = 'AKTA' AND status = 'waiting'")
+    # The kiosk hands it over as its link comes up; the hub may still be taking it.
+    [ticket] = wait_until(lambda: h.tickets("service = 'AKTA' AND status = 'waiting'"), 10,
+                          "the hub to take the offline ticket")
     assert ticket["number"] == done["number"] and ticket["offline"] == 1
 
 

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import dataclasses
 
+import pytest
+
+from antrean import messages, protocol
+from antrean.errors import ProtocolError
 from kiosk.catalog import Catalog
 from kiosk.strings import Strings
 from tests.fixtures.sites import small_site
 
 
-def state(service: str, rev: int, epoch: int = 1, db: int | None = 7, *, waiting=0,
-          wait_min=0, quota_left=None, open=True, reason=None, opens_at=None, **fields) -> dict:
+def payload(service: str, rev: int, epoch: int = 1, db: int | None = 7, *, waiting=0,
+            wait_min=0, quota_left=None, open=True, reason=None, opens_at=None,
+            **fields) -> bytes:
     """One service's retained state, as the hub publishes it on state/service/<service>."""
-    msg = {"v": 1, "type": "state.service", "epoch": epoch, "rev": rev, "at": 0,
-           "service": service, "day": "2026-11-23", "open": open, "reason": reason,
-           "opens_at": opens_at, "opens_on": None, "waiting": waiting, "priority_waiting": 0,
-           "wait_min": wait_min, "quota_left": quota_left, "last_called": None,
-           "next_number": "A-001", **fields}
-    return msg if db is None else {**msg, "db": db}
+    msg = {"epoch": epoch, "rev": rev, "at": 0, "service": service, "day": "2026-11-23",
+           "open": open, "reason": reason, "opens_at": opens_at, "opens_on": None,
+           "waiting": waiting, "priority_waiting": 0, "wait_min": wait_min,
+           "quota_left": quota_left, "last_called": None, "next_number": "A-001", **fields}
+    return protocol.encode("state.service", **(msg if db is None else {**msg, "db": db}))
+
+
+def state(*args, **kwargs) -> messages.StateService:
+    """That state as the kiosk receives it: decoded at the edge, as the app does."""
+    return protocol.decode(payload(*args, **kwargs), (messages.StateService,))
 
 
 def kiosk_1() -> Catalog:
@@ -56,7 +65,7 @@ def test_figures_come_from_each_services_state_and_are_summed_per_agency():
     assert (dukcapil.name, dukcapil.waiting, dukcapil.services, dukcapil.open_services) == \
         ("Civil Registry", 6, 3, 3)
     assert dukcapil.initials == "DKP"
-    assert catalog.queues["KTP"]["waiting"] == 4    # what the issuer reads offline
+    assert catalog.queues["KTP"].waiting == 4    # what the issuer reads offline
 
 
 def test_known_once_one_offered_service_has_its_state():
@@ -141,12 +150,18 @@ def test_services_not_offered_or_unknown_are_ignored():
     assert catalog.db is None                  # an ignored state says nothing about the hub
 
 
-def test_malformed_figures_are_not_shown():
+@pytest.mark.parametrize(("field", "value", "where"), [
+    ("waiting", "many", "$.waiting"), ("wait_min", -3, "$.wait_min"),
+    ("quota_left", True, "$.quota_left"), ("reason", "lunch", "$.reason")])
+def test_a_malformed_state_is_refused_at_the_edge_and_never_shown(field, value, where):
+    # given a kiosk showing KTP's figures
     catalog = kiosk_1()
-    catalog.update(state("KTP", 1, waiting="many", wait_min=-3, quota_left=True))
-    ktp = catalog.service("KTP")
-    assert ktp.known and ktp.open and (ktp.waiting, ktp.wait_min, ktp.quota_left) == \
-        (None, None, None)
+    catalog.update(state("KTP", 1, waiting=4))
+    # when a state with a malformed field arrives, then decoding refuses it, saying where
+    with pytest.raises(ProtocolError, match=where.replace("$", r"\$")):
+        state("KTP", 2, **{field: value})
+    # and the figures shown stay the last good ones
+    assert catalog.service("KTP").waiting == 4 and catalog.version == (1, 1)
 
 
 def test_offline_a_service_whose_leased_numbers_are_used_up_cannot_print():
