@@ -3,6 +3,7 @@ code generates, valid documents, and they describe what is really on the wire.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
@@ -10,6 +11,10 @@ import pytest
 from antrean import messages, protocol, wire_docs
 
 SCHEMA = json.loads((wire_docs.DOCS / wire_docs.SCHEMA_FILE).read_text())
+# The AsyncAPI Initiative's JSON Schema of AsyncAPI 3.0.0 (github.com/asyncapi/spec-json-schemas,
+# schemas/3.0.0-without-$id.json, Apache License 2.0), kept here: CI has no network.
+ASYNCAPI_3 = json.loads((Path(__file__).parents[1] / "fixtures" /
+                         "asyncapi-3.0.0.schema.json").read_text())
 ASYNCAPI = json.loads((wire_docs.DOCS / wire_docs.ASYNCAPI_FILE).read_text())
 
 CALL = {"call_id": 1041, "ticket": "2026-11-23.KTP.12", "number": "A-012", "service": "KTP",
@@ -84,6 +89,15 @@ def test_what_the_code_refuses_the_schema_refuses(mtype, field, bad):
         protocol.decode(json.dumps(body).encode())
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(body, SCHEMA)
+
+
+def test_the_asyncapi_document_is_valid_asyncapi_3():
+    validator = jsonschema.validators.validator_for(ASYNCAPI_3)(ASYNCAPI_3)
+    problems = [f"{list(e.path)}: {e.message[:120]}" for e in validator.iter_errors(ASYNCAPI)]
+    assert problems == []
+    broken = json.loads(json.dumps(ASYNCAPI))
+    broken["operations"]["send-reply"]["action"] = "publish"      # AsyncAPI 2's word
+    assert not validator.is_valid(broken)
 
 
 def test_the_asyncapi_document_has_every_topic_and_message():
