@@ -101,6 +101,7 @@ class CounterDesk:
     def _set_paused(self, run: _Run, paused: bool) -> dict:
         counter, _ = self._open(run)
         self.store.run("UPDATE counters SET paused = ? WHERE id = ?", (int(paused), counter.id))
+        self.engine.views.forget()
         run.touch_counter(counter)          # displays show it; waits depend on open counters
         return {"counter": self.engine.views.counter_state(counter.id)}
 

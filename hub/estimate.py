@@ -33,11 +33,14 @@ def wait_minutes(people_ahead: int, pace_ms: float, counters: int) -> int:
 
 
 class Pace:
-    """Service times per service, read from and written to the store."""
+    """Service times per service, read from and written to the store. The hub is the one
+    writer of its database, so the means are also kept in memory (``forget()`` after a
+    rollback)."""
 
     def __init__(self, store: Store, site: Site):
         self.store = store
         self.site = site
+        self._known: dict[str, float] | None = None
 
     def record(self, service: str) -> None:
         """Refresh the service's mean after a serving was added (inside the transaction)."""
@@ -49,14 +52,21 @@ class Pace:
             self.store.run("INSERT INTO service_stats (service, mean_ms, samples) VALUES (?, ?, ?) "
                            "ON CONFLICT (service) DO UPDATE SET mean_ms = excluded.mean_ms, "
                            "samples = excluded.samples", (service, row["mean"], row["n"]))
+            self._means()[service] = row["mean"]
+
+    def forget(self) -> None:
+        self._known = None
+
+    def _means(self) -> dict[str, float]:
+        if self._known is None:
+            self._known = {r["service"]: r["mean_ms"] for r in
+                           self.store.all("SELECT service, mean_ms FROM service_stats")}
+        return self._known
 
     def all(self) -> dict[str, float]:
         """Pace in ms for every service of the site."""
-        known = {r["service"]: r["mean_ms"]
-                 for r in self.store.all("SELECT service, mean_ms FROM service_stats")}
-        return {sid: known.get(sid) or s.standard_minutes * 60000.0
-                for sid, s in self.site.services.items()}
+        return {sid: self.of(sid) for sid in self.site.services}
 
     def of(self, service: str) -> float:
-        mean = self.store.value("SELECT mean_ms FROM service_stats WHERE service = ?", (service,))
-        return mean or self.site.services[service].standard_minutes * 60000.0
+        return self._means().get(service) or \
+            self.site.services[service].standard_minutes * 60000.0

@@ -83,11 +83,29 @@ def _counter_calls(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX calls_counter ON calls(counter, call_id)")
 
 
+def _waiting_counts(db: sqlite_utils.Database) -> None:
+    # How many wait per service and kind, kept by triggers on every insert, status change,
+    # transfer and delete: a snapshot reads its figure in O(1), however long the queue.
+    db.execute("CREATE TABLE waiting_counts (service TEXT NOT NULL, prio INTEGER NOT NULL, "
+               "n INTEGER NOT NULL, PRIMARY KEY (service, prio))")
+    db.execute("INSERT INTO waiting_counts (service, prio, n) SELECT service, prio, COUNT(*) "
+               "FROM tickets WHERE status = 'waiting' GROUP BY service, prio")
+    plus = ("INSERT INTO waiting_counts (service, prio, n) SELECT NEW.service, NEW.prio, 1 "
+            "WHERE NEW.status = 'waiting' ON CONFLICT (service, prio) DO UPDATE SET n = n + 1;")
+    minus = ("UPDATE waiting_counts SET n = n - 1 WHERE OLD.status = 'waiting' "
+             "AND service = OLD.service AND prio = OLD.prio;")
+    db.execute(f"CREATE TRIGGER waiting_in AFTER INSERT ON tickets BEGIN {plus} END")
+    db.execute(f"CREATE TRIGGER waiting_out AFTER DELETE ON tickets BEGIN {minus} END")
+    db.execute("CREATE TRIGGER waiting_moved AFTER UPDATE OF status, service, prio ON tickets "
+               f"WHEN OLD.status = 'waiting' OR NEW.status = 'waiting' BEGIN {minus} {plus} END")
+
+
 MIGRATIONS: list[Migration] = [
     ("0001_initial", _initial),
     ("0002_offline_range", _offline_range),
     ("0003_identity", _identity),
     ("0004_counter_calls", _counter_calls),
+    ("0005_waiting_counts", _waiting_counts),
 ]
 
 

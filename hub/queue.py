@@ -127,8 +127,10 @@ class QueueEngine:
                                "VALUES (?, ?, ?, ?, ?)", (device, msg.id, mtype, now_ms,
                                                           json.dumps(reply)))
         except StorageError:
+            self.views.forget()
             raise
         except Exception:   # a bug: rolled back, so the device may retry with the same id
+            self.views.forget()             # what is kept in memory may be rolled back too
             log.exception("command %s from %s failed", mtype, device)
             return Outcome(refusal("internal"))
         return Outcome(reply, run.changed, run.calls)

@@ -38,6 +38,7 @@ class Snapshots:
         self.site = site
         self.schedule = schedule
         self.pace = pace
+        self._paused: set[int] | None = None
         # service -> the counters serving it, so one service's state needs no walk of all
         self._serves: dict[str, tuple[int, ...]] = {sid: () for sid in site.services}
         for c in site.counters.values():
@@ -65,14 +66,25 @@ class Snapshots:
                 "offline": bool(row["offline"])}
 
     def _ahead(self, row: dict) -> int:
-        before = self.store.value(
+        counts = self.waiting(row["service"])
+        # Those of its kind after it, counted on the index from its place to the end: none
+        # for a ticket just issued, few for one near the back, so this stays small.
+        after = self.store.value(
             "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND prio = ? "
-            "AND (issued_at < ? OR (issued_at = ? AND rowid < ?))",
+            "AND issued_at >= ? AND NOT (issued_at = ? AND rowid <= ?)",   # a range seek
             (row["service"], row["prio"], row["issued_at"], row["issued_at"], row["rid"]))
-        other = self.store.value(
-            "SELECT COUNT(*) FROM tickets WHERE status = 'waiting' AND service = ? AND prio = ?",
-            (row["service"], 1 - row["prio"]))
-        return estimate.ahead(before, other, bool(row["prio"]), self.site.rules.priority_every)
+        before = counts[row["prio"]] - after - (row["status"] == "waiting")
+        return estimate.ahead(before, counts[1 - row["prio"]], bool(row["prio"]),
+                              self.site.rules.priority_every)
+
+    def waiting(self, service_id: str) -> dict[int, int]:
+        """Waiting tickets of a service by kind (0 regular, 1 priority), from the counts the
+        database's triggers keep."""
+        counts = {0: 0, 1: 0}
+        for r in self.store.all("SELECT prio, n FROM waiting_counts WHERE service = ?",
+                                (service_id,)):
+            counts[r["prio"]] = r["n"]
+        return counts
 
     @staticmethod
     def call(row: dict) -> dict[str, Any]:
@@ -95,7 +107,16 @@ class Snapshots:
         return sum(c not in paused for c in self._serves.get(service_id, ()))
 
     def paused(self) -> set[int]:
-        return {r["id"] for r in self.store.all("SELECT id FROM counters WHERE paused = 1")}
+        """The paused counters (kept in memory: the hub is its database's one writer;
+        ``forget()`` after a pause, a resume or a rollback)."""
+        if self._paused is None:
+            self._paused = {r["id"] for r in
+                            self.store.all("SELECT id FROM counters WHERE paused = 1")}
+        return self._paused
+
+    def forget(self) -> None:
+        self._paused = None
+        self.pace.forget()
 
     # ---- state.service ------------------------------------------------------------------
     def service(self, service_id: str, now_ms: int,
@@ -104,9 +125,7 @@ class Snapshots:
         (``paused``: the paused counters, when the caller already knows them)."""
         local = self.schedule.local(now_ms)
         day = local.date().isoformat()
-        waiting = {r["prio"]: r["n"] for r in self.store.all(
-            "SELECT prio, COUNT(*) AS n FROM tickets WHERE status = 'waiting' AND service = ? "
-            "GROUP BY prio", (service_id,))}
+        waiting = self.waiting(service_id)
         sd = self.store.one("SELECT next_seq, used, last_called FROM service_days "
                             "WHERE service = ? AND day = ?", (service_id, day))
         return self._service_body(service_id, local, waiting.get(0, 0), waiting.get(1, 0), sd,
@@ -118,8 +137,7 @@ class Snapshots:
         day = local.date().isoformat()
         waiting: dict[tuple[str, int], int] = {
             (r["service"], r["prio"]): r["n"] for r in self.store.all(
-                "SELECT service, prio, COUNT(*) AS n FROM tickets WHERE status = 'waiting' "
-                "GROUP BY service, prio")}
+                "SELECT service, prio, n FROM waiting_counts")}
         days = {r["service"]: r for r in self.store.all(
             "SELECT service, next_seq, used, last_called FROM service_days WHERE day = ?",
             (day,))}

@@ -47,8 +47,17 @@ class Store:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator["Store"]:
-        """One write transaction. SQLite failures become StorageError; any exception rolls
-        back everything done inside."""
+        """One write transaction; inside another, a savepoint (the hub runs a batch of
+        commands in one transaction, each in its own savepoint). SQLite failures become
+        StorageError; any exception rolls back everything done inside."""
+        try:
+            nested = self.conn.in_transaction
+        except sqlite3.Error as e:      # closed
+            raise StorageError(f"{self.path}: cannot begin a transaction: {e}") from e
+        if nested:
+            with self._savepoint():
+                yield self
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as e:
@@ -62,6 +71,19 @@ class Store:
             if isinstance(e, sqlite3.Error) and not isinstance(e, sqlite3.IntegrityError):
                 raise StorageError(f"{self.path}: {e}") from e
             raise
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        self.conn.execute("SAVEPOINT inner")
+        try:
+            yield
+        except BaseException as e:
+            self.conn.execute("ROLLBACK TO inner")
+            self.conn.execute("RELEASE inner")
+            if isinstance(e, sqlite3.Error) and not isinstance(e, sqlite3.IntegrityError):
+                raise StorageError(f"{self.path}: {e}") from e
+            raise
+        self.conn.execute("RELEASE inner")
 
     # ---- queries ------------------------------------------------------------------------
     def run(self, sql: str, params: tuple | dict = ()) -> sqlite3.Cursor:

@@ -68,6 +68,24 @@ def test_a_bug_in_a_handler_answers_internal_and_rolls_back(hall, monkeypatch):
     assert hall.store.value("SELECT COUNT(*) FROM counters WHERE paused = 1") == 0
 
 
+def test_in_one_batch_a_broken_command_rolls_back_alone(hall, monkeypatch):
+    """The hub runs the commands that arrived together in one transaction (group commit):
+    a command that breaks takes back only its own writes."""
+    def broken(run):
+        hall.store.run("UPDATE counters SET paused = 1")
+        raise KeyError("a bug")
+    monkeypatch.setitem(hall.engine._handlers, "lease.request", broken)
+    with hall.store.transaction():
+        before = hall.send("kiosk-1", "ticket.request", service="KTP")
+        bad = hall.send("kiosk-1", "lease.request", service="KTP")
+        after = hall.send("kiosk-1", "ticket.request", service="KK")
+    assert before.reply["ok"] and after.reply["ok"]
+    assert bad.reply["error"]["code"] == "internal"
+    assert hall.store.value("SELECT COUNT(*) FROM tickets") == 2
+    assert hall.store.value("SELECT COUNT(*) FROM commands") == 2
+    assert hall.store.value("SELECT COUNT(*) FROM counters WHERE paused = 1") == 0
+
+
 def test_a_storage_failure_raises_storage_error(hall):
     hall.store.close()
     with pytest.raises(StorageError):

@@ -194,6 +194,15 @@ class HallMachine(RuleBasedStateMachine):
         assert called == current
 
     @invariant()
+    def the_waiting_counts_are_the_waiting_tickets(self):
+        kept = {(r["service"], r["prio"]): r["n"] for r in self.store.all(
+            "SELECT * FROM waiting_counts") if r["n"]}
+        counted = {(r["service"], r["prio"]): r["n"] for r in self.store.all(
+            "SELECT service, prio, COUNT(*) AS n FROM tickets WHERE status = 'waiting' "
+            "GROUP BY service, prio")}
+        assert kept == counted
+
+    @invariant()
     def the_quota_ledger_adds_up(self):
         for row in self.store.all("SELECT * FROM service_days"):
             online, offline = (self.store.value(
