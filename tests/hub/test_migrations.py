@@ -54,3 +54,25 @@ def test_a_database_from_a_newer_version_is_refused(db):
 def test_the_real_schema_applies_to_a_fresh_database(db):
     assert migrations.migrate(db) == [name for name, _ in migrations.MIGRATIONS]
     assert {"tickets", "calls", "leases", "commands", "counters"} <= set(db.table_names())
+
+
+def test_the_waiting_counts_start_from_the_tickets_already_waiting(db):
+    """A database written before 0005 with people waiting: the counts it starts with are
+    those tickets, and the triggers keep them from there."""
+    before = [m for m in migrations.MIGRATIONS if m[0] < "0005"]
+    migrations.migrate(db, before)
+    for seq, (service, prio, status) in enumerate([("KTP", 0, "waiting"), ("KTP", 0, "waiting"),
+                                                   ("KTP", 1, "waiting"), ("KK", 0, "done")]):
+        db.execute("INSERT INTO tickets (id, day, origin, seq, number, service, prio, status, "
+                   "offline, issued_at, recalls, transfers) VALUES (?, '2026-11-25', ?, ?, 'A', "
+                   "?, ?, ?, 0, ?, 0, 0)", (f"t{seq}", service, seq, service, prio, status, seq))
+    assert migrations.migrate(db) == ["0005_waiting_counts"]
+
+    def counts():
+        return {(s, p): n for s, p, n in db.execute(
+            "SELECT service, prio, n FROM waiting_counts WHERE n > 0").fetchall()}
+    assert counts() == {("KTP", 0): 2, ("KTP", 1): 1}
+    db.execute("UPDATE tickets SET status = 'called' WHERE id = 't0'")
+    db.execute("UPDATE tickets SET service = 'KK' WHERE id = 't1'")        # a transfer
+    db.execute("UPDATE tickets SET status = 'waiting', service = 'KK' WHERE id = 't3'")
+    assert counts() == {("KK", 0): 2, ("KTP", 1): 1}
