@@ -45,6 +45,7 @@ from antrean.messages import Call  # noqa: E402
 from display.memory import AnnounceMemory, default_path  # noqa: E402
 from display.state import DisplaySettings, DisplayState, View, counter_topics  # noqa: E402
 from display.strings import Strings  # noqa: E402
+from display.whole_label import WholeLabel  # noqa: E402  (registers the kv class)
 
 log = logging.getLogger(__name__)
 
@@ -310,6 +311,11 @@ class DisplayApp(App):
             "latest_line", "counter_name", "counter_number", "running_text")}
         shown["tiles"], shown["recent"] = list(self.tiles), list(self.recent)
         shown["size"] = list(self.root.size) if self.root else None
+        # Numbers wider than their box (never, by design): a self-check tests read.
+        numbers = [w for w in self.root.walk() if isinstance(w, WholeLabel) and w.text] \
+            if self.root else []
+        shown["numbers"] = sorted(w.text for w in numbers)
+        shown["numbers_cut"] = sorted(w.text for w in numbers if w.cut)
         return shown
 
     def _schedule_screenshot(self) -> None:

@@ -236,6 +236,29 @@ def test_the_counter_layout_and_the_small_screen(tmp_path, xdisplay, broker, hub
         systemd.close()
 
 
+@pytest.mark.parametrize("size", ["800x480", "1080x1920", "1920x1080"])
+def test_every_number_is_whole_on_every_screen(tmp_path, xdisplay, broker, hub, size):
+    """Prefixes of three letters and four digits (an MPP's offline range) on the hall and
+    the counter layout: every number on screen is whole, none wider than its box."""
+    now = hub.now()
+    longest = ["PAS-1234", "BKD-5001", "WAA-9999"]
+    hub.hall(*(call(60 + i, n, i + 1, now + i) for i, n in enumerate(longest)))
+    hub.beating.set()
+    hall = App(tmp_path, xdisplay, broker, "display-hall", size)
+    counter = App(tmp_path, xdisplay, broker, "display-3", size)
+    try:
+        s = hall.wait_shown("the long numbers", lambda s: s["latest_number"] == "WAA-9999"
+                            and [t["number"] for t in s["tiles"]] == longest)
+        assert set(longest) <= set(s["numbers"]) and s["numbers_cut"] == []
+        c = counter.wait_shown("counter 3", lambda s: s["counter_number"] == "WAA-9999")
+        assert "WAA-9999" in c["numbers"] and c["numbers_cut"] == []
+        hall.keep(f"hall-long-{size}.png")
+        counter.keep(f"counter-long-{size}.png")
+    finally:
+        hall.close()
+        counter.close()
+
+
 def test_help_names_every_option(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import sys; from display.app import main; "
                           "main(['--help'])"], capture_output=True, text=True, timeout=60,
