@@ -152,6 +152,8 @@ class KioskApp(App):
         self.title = f"Antrean - {kiosk.id}"
         self.site_name = site.name
         self.catalog = Catalog(site, kiosk)
+        self.lists_current = True           # the shown lists reflect the catalog
+        self._lists_trigger = Clock.create_trigger(self.render_lists, 0)
         self.flow = Flow()
         self.hub_clock = HubClock()
         self.client = HallClient(site=site.id, device=kiosk.id, role="kiosk",
@@ -301,7 +303,10 @@ class KioskApp(App):
             log.warning("ignoring state.service of %s on %s", state.service, msg.topic)
             return
         if self.catalog.update(state):
-            self.render_lists()
+            # A hall's services arrive one message each (hundreds at connect): redraw the
+            # lists once per frame, not once per message.
+            self.lists_current = False
+            self._lists_trigger()
 
     def _on_heartbeat(self, msg) -> None:
         self.hub_clock.on_heartbeat(msg.payload)
@@ -377,7 +382,8 @@ class KioskApp(App):
             self._arm_screen_timer()
             self._schedule_screenshot()
 
-    def render_lists(self) -> None:
+    def render_lists(self, *_) -> None:
+        self.lists_current = True
         t, left = Strings(self.lang), self._numbers_left()
         self.agency_tiles = [_agency_tile(t, a)
                              for a in self.catalog.agencies(self.lang, left)]

@@ -58,9 +58,10 @@ def leased(app, service: str) -> int:
 
 
 def known(app) -> bool:
-    """Each service's state comes on its own topic: wait for all the kiosk offers, so what
-    the test reads next does not depend on which arrived first."""
-    return all(s in app.catalog.queues for s in app.catalog.service_ids)
+    """Each service's state comes on its own topic: wait for all the kiosk offers, and for
+    the lists drawn from them (once per frame), so what the test reads next does not depend
+    on which arrived first."""
+    return all(s in app.catalog.queues for s in app.catalog.service_ids) and app.lists_current
 
 
 def find(root, step: dict):
