@@ -59,8 +59,10 @@ class Strings(Texts):
         super().__init__(TEXT, language)
 
     def time(self, moment: dt.datetime) -> str:
-        """24-hour clock, as both languages write it in Indonesia: "09:05"."""
-        return f"{moment.hour:02d}:{moment.minute:02d}"
+        """24-hour clock in each language's standard: "09.05" (PUEBI), "09:05" in English,
+        as the kiosk and its tickets write it."""
+        mark = "." if self.language == "id" else ":"
+        return f"{moment.hour:02d}{mark}{moment.minute:02d}"
 
     def date(self, moment: dt.datetime) -> str:
         """"Senin, 23 November 2026" / "Monday, 23 November 2026"."""
