@@ -43,6 +43,7 @@ from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame  # noqa: E402
 
 from kiosk.catalog import Catalog  # noqa: E402
+from kiosk.screens import name_label  # noqa: E402,F401  (registers the kv class)
 from kiosk.issuer import IssueResult, Issuer  # noqa: E402
 from kiosk.outbox import Outbox  # noqa: E402
 from kiosk.printer import open_printer  # noqa: E402
