@@ -48,7 +48,7 @@ KEYS: dict[str, tuple[str, ...]] = {
 }
 MIN_PASSWORD = 8
 RESERVED_IDS = frozenset({"hub"})       # the hub's own broker login
-_PREFIX = re.compile(r"^[A-Z]{1,2}$")
+_PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -279,7 +279,7 @@ class _SiteReader(FieldReader):
             return None
         if not _PREFIX.match(value):
             hint = f' (write "{value.upper()}")' if _PREFIX.match(value.upper()) else ""
-            self.r.add(where + ("prefix",), f'"{value}" must be 1 or 2 capital letters A-Z{hint}')
+            self.r.add(where + ("prefix",), f'"{value}" must be 1 to 3 capital letters A-Z{hint}')
             return None
         return value if self.unique(seen, value, where + ("prefix",), "ticket prefix") else None
 

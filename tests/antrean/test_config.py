@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import importlib.util
 import re
 from pathlib import Path
 
@@ -92,7 +93,23 @@ def test_madiun_example_is_a_realistic_hall():
     assert "sat" not in site.services["SKCK"].hours.week
 
 
-@pytest.mark.parametrize("name", ["mini-hall.toml", "mpp-madiun.toml"])
+def test_the_big_city_example_is_a_big_hall_and_what_its_generator_writes():
+    site = load_site(EXAMPLES / "mpp-kota-besar.toml")
+    assert len(site.agencies) >= 35 and len(site.services) >= 300 and len(site.counters) == 60
+    lengths = {len(s.prefix) for s in site.services.values()}
+    assert lengths == {2, 3}
+    assert max(len(a.name) for a in site.agencies.values()) > 60       # real long names
+    spec = importlib.util.spec_from_file_location("make_kota_besar",
+                                                  EXAMPLES / "make_kota_besar.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    assert generator.toml() == (EXAMPLES / "mpp-kota-besar.toml").read_text()
+
+
+EXAMPLE_HALLS = ["mini-hall.toml", "mpp-madiun.toml", "mpp-kota-besar.toml"]
+
+
+@pytest.mark.parametrize("name", EXAMPLE_HALLS)
 def test_examples_pass_the_check_and_mark_demo_passwords(name):
     path = EXAMPLES / name
     assert check_site(path) == []
@@ -101,7 +118,7 @@ def test_examples_pass_the_check_and_mark_demo_passwords(name):
     assert all("GANTI" in p for p in passwords)     # obviously to be changed
 
 
-@pytest.mark.parametrize("name", ["mini-hall.toml", "mpp-madiun.toml"])
+@pytest.mark.parametrize("name", EXAMPLE_HALLS)
 def test_example_printers_are_accepted_by_the_kiosk(name):
     from kiosk.printer import open_printer     # resolves the backend; opens nothing
     for kiosk in load_site(EXAMPLES / name).kiosks.values():
@@ -225,8 +242,8 @@ MISTAKES = {
                           "reserved"),
     "lowercase prefix": ('prefix = "C"', 'prefix = "c"', "services[2].prefix", 'prefix = "c"',
                          'write "C"'),
-    "prefix too long": ('prefix = "C"', 'prefix = "ABC"', "services[2].prefix",
-                        'prefix = "ABC"', "1 or 2 capital letters"),
+    "prefix too long": ('prefix = "C"', 'prefix = "ABCD"', "services[2].prefix",
+                        'prefix = "ABCD"', "1 to 3 capital letters"),
     "duplicate prefix": ('prefix = "D"', 'prefix = "B"', "services[3].prefix",
                          'prefix = "B"#2', "used twice"),
     "service of unknown agency": ('agency = "pdam"\nprefix', 'agency = "pam"\nprefix',
