@@ -177,6 +177,7 @@ class DisplayApp(App):
         self._flash_until = 0.0
         self._shot_event = None
         self._last_shot: dict | None = None
+        self._health_sent: dict | None = None
         self.watchdog = Watchdog()
 
     # ---- Kivy lifecycle ----------------------------------------------------------------
@@ -190,7 +191,7 @@ class DisplayApp(App):
         for topic, qos in (*wanted, (topics.called, 1), (topics.clock, 0)):
             self.client.subscribe(topic, self._on_message, qos=qos)
         self.client.on_link(self._on_link)
-        self.client.set_health({"errors": self._errors(), "layout": self.device.layout})
+        self._report_health()
         self.client.start()
         Clock.schedule_interval(self._tick, 1.0)
         self.render()
@@ -224,6 +225,7 @@ class DisplayApp(App):
         # Once a second: the clock and the banner. Unchanged texts cost no redraw.
         # The watchdog is fed from Kivy's clock: a hung UI loop gets the unit restarted.
         self.render()
+        self._report_health()
         self.watchdog.ping()
 
     def _on_size(self, root, size) -> None:
@@ -343,7 +345,19 @@ class DisplayApp(App):
     def _errors(self) -> list[str]:
         if self.device.speak and self.voice is None:
             return ["voice unavailable: calls are shown but not spoken"]
+        if self.voice is not None and not self.voice.running:
+            return ["announcer stopped: calls are shown but not spoken"]
+        if self.voice is not None and self.voice.last_error:
+            return [f"voice failing: {self.voice.last_error}"]
         return []
+
+    def _report_health(self) -> None:
+        """Publish health when what it says changed (a sink that starts or stops failing):
+        a mute display must not look healthy to `antrean status`."""
+        fields = {"errors": self._errors(), "layout": self.device.layout}
+        if fields != self._health_sent:
+            self._health_sent = fields
+            self.client.set_health(fields)
 
 
 # ---- entry point ---------------------------------------------------------------------------

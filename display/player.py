@@ -308,6 +308,7 @@ class AnnouncementQueue:
         label = f"call{call['call_id']}-{call['number']}-loket{call['counter']}"
         self.sink.play(self.compose(call), label)
         self.spoken.append(call["call_id"])
+        self.last_error = None          # heard again: the fault is over
 
     def _done(self) -> None:
         with self._idle:

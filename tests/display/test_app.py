@@ -259,6 +259,33 @@ def test_every_number_is_whole_on_every_screen(tmp_path, xdisplay, broker, hub, 
         counter.close()
 
 
+def test_a_display_that_cannot_speak_says_so_in_its_health(tmp_path, xdisplay, broker, hub):
+    """Given a display whose speaker cannot be opened, when a call comes, then its retained
+    health names the voice fault (what `antrean status` shows), while the call is shown."""
+    need_programs("espeak-ng", "aplay")
+    health: list[dict] = []
+    got = threading.Condition()
+
+    def on_health(msg):
+        with got:
+            health.append(json.loads(msg.payload))
+            got.notify_all()
+    hub.client.subscribe(hub.topics.health("display-hall"), on_health)
+    hub.hall()
+    hub.beating.set()
+    app = App(tmp_path, xdisplay, broker, "display-hall", "800x480",
+              audio="aplay:antrean-no-such-device")
+    try:
+        app.wait_shown("the display up", lambda s: s["banner"] == "")
+        hub.call(call(70, "A-070", 1, hub.now()))
+        app.wait_shown("the call shown", lambda s: s["latest_number"] == "A-070")
+        with got:
+            assert got.wait_for(lambda: any("voice failing" in " ".join(h.get("errors", []))
+                                            for h in health), 30), health
+    finally:
+        app.close()
+
+
 def test_help_names_every_option(tmp_path):
     out = subprocess.run([sys.executable, "-c", "import sys; from display.app import main; "
                           "main(['--help'])"], capture_output=True, text=True, timeout=60,
