@@ -50,7 +50,7 @@ def logins(site: Site) -> dict[str, Login]:
     """Every login of the site, the hub's included, by device id."""
     out = {"hub": Login("hub", "hub", site.hub_password)}
     for role, devices in (("kiosk", site.kiosks), ("display", site.displays),
-                          ("counter", site.button_boxes)):
+                          ("counter", site.button_boxes), ("operator", site.operators)):
         for dev in devices.values():
             if dev.id in out:
                 raise UsageError(f"device id {dev.id!r} is used twice in the site config")
@@ -75,6 +75,12 @@ def acl_lines(site: Site) -> list[str]:
         lines.append(f"user {d}")
         if login.role == "hub":
             lines.append(f"topic readwrite {t.base}/#")
+        elif login.role == "operator":
+            # Watches everything, changes nothing but what its declaration allows.
+            writes = [t.presence(d), t.health(d)]
+            if site.operators[d].commands:
+                writes.insert(0, t.cmd(d))
+            lines += [f"topic write {w}" for w in writes] + [f"topic read {t.base}/#"]
         else:
             writes = [t.presence(d), t.health(d)]
             reads = [f"{t.base}/state/#"]
@@ -120,6 +126,10 @@ def write_broker_config(site: Site, out_dir, *, port: int = 1883, bind: str = "0
         "per_listener_settings false",
         f"listener {port} {bind}",
         "allow_anonymous false",
+        # The client id is the login's name, whatever the client asks for: no login can
+        # take over another device's session (Mosquitto closes the older of two sessions
+        # with one id, so a stolen kiosk login could otherwise knock the hub off).
+        "use_username_as_clientid true",
         f"password_file {passwd}",
         f"acl_file {acl}",
         # Persistence keeps retained snapshots, presence and queued QoS 1 messages over a

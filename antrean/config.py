@@ -21,7 +21,7 @@ from .config_fields import (BOOL, INT, INTS, LIST, MISSING, TABLE, TEXT, TEXTS, 
 from .config_locator import KeyLocator, KeyPath
 from .errors import ConfigError
 from .site import (COUNTER_POLICIES, DISPLAY_LAYOUTS, LANGUAGES, WEEKDAYS, Agency, ButtonBox, Counter,
-                   Display, Hours, Kiosk, QueueRules, Service, Site)
+                   Display, Hours, Kiosk, Operator, QueueRules, Service, Site)
 
 CURRENT_VERSION = 1
 # version n -> function turning a raw dict of version n into version n + 1. Add an entry here
@@ -32,7 +32,7 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 # (tests/antrean/test_config.py checks that).
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("version", "site", "rules", "hub", "agencies", "services", "counters", "kiosks",
-         "displays", "button_boxes"),
+         "displays", "button_boxes", "operators"),
     "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours"),
     "site.hours": WEEKDAYS,
     "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
@@ -45,9 +45,11 @@ KEYS: dict[str, tuple[str, ...]] = {
     "displays": ("id", "password", "layout", "counters", "agencies", "language", "speak",
                  "audio_device", "running_text"),
     "button_boxes": ("id", "password", "counters", "pins"),
+    "operators": ("id", "password", "commands"),
 }
 MIN_PASSWORD = 8
 RESERVED_IDS = frozenset({"hub"})       # the hub's own broker login
+OPERATOR_PREFIX = "ops-"                # operator tools' ids, and only theirs
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
 _TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
@@ -167,6 +169,7 @@ class _SiteReader(FieldReader):
             kiosks=self.kiosks(raw, services),
             displays=self.displays(raw, counters, agencies),
             button_boxes=self.button_boxes(raw, counters),
+            operators=self.operators(raw),
             hub_password=self.password(hub, ("hub",)) if hub else None,
             ticket_footer=self.get(top, ("site",), "ticket_footer", TEXT, ""),
             source=source,
@@ -319,10 +322,18 @@ class _SiteReader(FieldReader):
                            "would never be called (add it to a counter's services)")
 
     # -- devices -------------------------------------------------------------------------
-    def device(self, tbl: dict, where: KeyPath) -> tuple[str | None, str | None]:
+    def device(self, tbl: dict, where: KeyPath, *, operator: bool = False
+               ) -> tuple[str | None, str | None]:
         did = self.ident(tbl, where, "device")
         if did is not None and did.lower() in RESERVED_IDS:
             self.r.add(where + ("id",), f"{did!r} is reserved for the hub; choose another id")
+            did = None
+        if did is not None and did.startswith(OPERATOR_PREFIX) != operator:
+            # The prefix tells every reader (and the hub's logs) that this login is a tool.
+            self.r.add(where + ("id",), f"an operator tool's id starts with {OPERATOR_PREFIX!r}"
+                       f", like 'ops-laptop', and only theirs: {did!r}" if operator else
+                       f"{did!r}: ids starting with {OPERATOR_PREFIX!r} are for "
+                       "[[operators]] only")
             did = None
         if did is not None and not self.unique(self.device_ids, did, where + ("id",),
                                                "device id"):
@@ -393,6 +404,19 @@ class _SiteReader(FieldReader):
                                "this box does not list in counters")
             if did is not None:
                 out[did] = ButtonBox(did, password, served, pins)
+        return out
+
+
+    def operators(self, raw: dict) -> dict[str, Operator]:
+        out = {}
+        for where, item in self.items(raw, "operators", required=False):
+            tbl = self.table(item, where, KEYS["operators"])
+            if tbl is None:
+                continue
+            did, password = self.device(tbl, where, operator=True)
+            if did is not None:
+                out[did] = Operator(did, password, self.get(tbl, where, "commands", BOOL,
+                                                            False))
         return out
 
 

@@ -225,7 +225,7 @@ class Called(Message, tag="called", kw_only=True):
 
 class Presence(Message, tag="presence", kw_only=True):
     device: str
-    role: Literal["hub", "kiosk", "display", "counter"]
+    role: Literal["hub", "kiosk", "display", "counter", "operator"]
     state: Literal["online", "offline", "lost"]
     session: str
     bdseq: Count

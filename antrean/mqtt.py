@@ -30,7 +30,7 @@ from .protocol import Topics, encode, valid_id
 
 log = logging.getLogger(__name__)
 
-ROLES = ("hub", "kiosk", "display", "counter")
+ROLES = ("hub", "kiosk", "display", "counter", "operator")
 RECONNECT_MIN_S = 0.5     # paho's default is 1..120 s: far too slow for a hall LAN
 RECONNECT_MAX_S = 4
 CONNECT_TIMEOUT_S = 3
@@ -136,7 +136,8 @@ class _Subscription:
 
 
 class HallClient:
-    """A device's link to the hall broker (username = client id = device id by default).
+    """A device's link to the hall broker: username = client id = device id (the broker
+    enforces the pair: ``use_username_as_clientid``).
 
     Handlers, link callbacks and command replies run via ``deliver``, never on paho's thread.
     """
@@ -144,7 +145,7 @@ class HallClient:
     def __init__(self, *, site: str, device: str, role: str, password: str, host: str,
                  port: int, deliver: Deliver | None = None, keepalive: int = 5,
                  clean_session: bool = True, manual_ack: bool = False,
-                 now_ms: Callable[[], int] = _wall_ms, username: str | None = None,
+                 now_ms: Callable[[], int] = _wall_ms,
                  announce: bool = True, max_queued: int = MAX_QUEUED):
         if role not in ROLES:
             raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
@@ -160,9 +161,7 @@ class HallClient:
         self._manual_ack = manual_ack
         self._max_queued = max_queued
         self._now_ms = now_ms
-        # A tool (antrean status) may log in with another device's account under a client id
-        # of its own, and keep quiet: no presence, no will, no health of its own.
-        self._username = username or device
+        # A tool (antrean status) may keep quiet: no presence, no will, no health of its own.
         self._announce = announce
         self._started_at = time.monotonic()
         self._worker = _Worker(f"mqtt-deliver-{device}") if deliver is None else None
@@ -185,7 +184,7 @@ class HallClient:
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.device,
                         clean_session=clean_session, protocol=paho.MQTTv311,
                         manual_ack=self._manual_ack)
-        c.username_pw_set(self._username, password)
+        c.username_pw_set(self.device, password)
         c.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
         c.connect_timeout = CONNECT_TIMEOUT_S
         c.max_queued_messages_set(self._max_queued)

@@ -106,6 +106,15 @@ class ButtonBox(Device):
 
 
 @dataclass(frozen=True)
+class Operator(Device):
+    """An operator tool (``ops-*``): ``antrean status``, a technician's laptop, a monitor.
+    It reads everything of the hall and changes nothing, unless ``commands`` lets it send
+    commands (for any counter, service and ticket, as the hub's own tools do)."""
+
+    commands: bool = False
+
+
+@dataclass(frozen=True)
 class QueueRules:
     priority_every: int = 3            # serve one priority ticket after every N regular ones
     max_recalls: int = 2               # a skip after this many recalls marks the ticket no-show
@@ -129,11 +138,18 @@ class Site:
     displays: dict[str, Display]
     button_boxes: dict[str, ButtonBox]
     hub_password: str
+    operators: dict[str, Operator] = field(default_factory=dict)
     ticket_footer: str = ""
     source: str = ""                   # the file it came from, for messages
 
     def devices(self) -> list[Device]:
         return [*self.kiosks.values(), *self.displays.values(), *self.button_boxes.values()]
+
+    def may_act_for_all(self, device: str) -> bool:
+        """The hub and operator tools allowed to command may use any counter, service and
+        ticket; every other device only its own (docs/protocol.md, "Access per role")."""
+        op = self.operators.get(device)
+        return device == "hub" or (op is not None and op.commands)
 
     def services_of(self, agency_id: str) -> list[Service]:
         return [s for s in self.services.values() if s.agency == agency_id]

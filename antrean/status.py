@@ -1,7 +1,8 @@
 """`antrean status`: which device is online, which printer is out of paper.
 
-Reads the retained presence and health of every device from the broker (with the hub's
-login) and prints one line per device of the site config, devices never seen included.
+Reads the retained presence and health of every device from the broker (with an operator
+tool's login, ``[[operators]]`` in the site config) and prints one line per device of the
+site config, devices never seen included.
 """
 from __future__ import annotations
 
@@ -23,8 +24,10 @@ PRINTER_WORDS = {"ok": "printer ok", "paper_low": "PAPER LOW", "no_paper": "NO P
                  "unknown": "printer status unknown"}
 
 
-def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
-    """Presence and health per device id, as the broker holds them now."""
+def collect(site, host: str, port: int, wait_s: float, operator: str | None = None
+            ) -> dict[str, dict]:
+    """Presence and health per device id, as the broker holds them now, read with the
+    login of ``operator`` (default: the site's first operator that only reads)."""
     from .mqtt import HallClient
     topics = Topics(site.id)
     seen: dict[str, dict] = {}
@@ -40,9 +43,9 @@ def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
                 seen.setdefault(topics.device_of(msg.topic), {})[kind] = body
         return handler
 
-    client = HallClient(site=site.id, device="hub-status", role="hub",
-                        password=site.hub_password, host=host, port=port, username="hub",
-                        announce=False)
+    login = status_login(site, operator)
+    client = HallClient(site=site.id, device=login.id, role="operator",
+                        password=login.password, host=host, port=port, announce=False)
     client.subscribe(topics.all_presence, on("presence"))
     client.subscribe(topics.all_health, on("health"))
     client.start()
@@ -52,6 +55,22 @@ def collect(site, host: str, port: int, wait_s: float) -> dict[str, dict]:
     finally:
         client.stop()
     return seen
+
+
+def status_login(site, operator: str | None):
+    """The operator tool ``antrean status`` logs in as (its own login: the broker ties the
+    client id to the login, so a borrowed device login would knock that device off)."""
+    from .errors import UsageError
+    if operator is not None:
+        if operator not in site.operators:
+            raise UsageError(f"no operator {operator!r} in the site config (operators: "
+                             f"{', '.join(site.operators) or 'none'})")
+        return site.operators[operator]
+    readers = sorted(site.operators.values(), key=lambda o: o.commands)
+    if not readers:
+        raise UsageError("antrean status logs in as an operator tool: declare one in the site "
+                         'config ([[operators]] id = "ops-status")')
+    return readers[0]
 
 
 def describe(device: str, info: dict, now_ms: int) -> str:
@@ -79,11 +98,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--port", type=int, default=1883)
     parser.add_argument("--wait", type=float, default=1.5, help="seconds to listen")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--as", dest="operator", metavar="OPERATOR",
+                        help="the operator tool to log in as (default: the first that only "
+                             "reads)")
     args = parser.parse_args(argv)
 
     from .config import load_site
     site = load_site(args.config)
-    seen = collect(site, args.host, args.port, args.wait)
+    seen = collect(site, args.host, args.port, args.wait, args.operator)
     if args.json:
         print(json.dumps(msgspec.to_builtins(seen), indent=2))
         return 0

@@ -42,6 +42,7 @@ from counter_button.core import Pattern  # noqa: E402
 from display.memory import AnnounceMemory  # noqa: E402
 from display.state import ACCEPTED, DisplaySettings, DisplayState, counter_topics  # noqa: E402
 from hub.service import HubService  # noqa: E402
+from tests.fixtures.sites import password_of, with_tool_logins  # noqa: E402
 
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
 NEXT_1 = 17             # box-1's NEXT pin of counter 1 in mini-hall.toml
@@ -71,7 +72,7 @@ class Waiter:
 class Hall:
     def __init__(self, work: Path):
         self.work = work
-        self.site = load_site(SITE_FILE)
+        self.site = load_site(with_tool_logins(SITE_FILE, work))
         self.broker = run_broker(self.site, work / "broker")
         self.hub = HubService(self.site, str(work / "hub.sqlite"), self.broker.host,
                               self.broker.port)
@@ -83,9 +84,9 @@ class Hall:
         self.clients: list[HallClient] = []
 
     def tool(self, device: str, **kw) -> HallClient:
-        """A client under the hub's login with a client id of its own (an ``ops-`` tool)."""
-        client = HallClient(site=self.site.id, device=device, role="hub", username="hub",
-                            password=self.site.hub_password, host=self.broker.host,
+        """An operator tool's client, with its own login (``ops-*``)."""
+        client = HallClient(site=self.site.id, device=device, role="operator",
+                            password=password_of(self.site, device), host=self.broker.host,
                             port=self.broker.port, announce=False, **kw)
         self.clients.append(client)
         return client

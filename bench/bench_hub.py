@@ -40,7 +40,7 @@ from antrean.mqtt import HallClient  # noqa: E402
 from antrean.protocol import Topics  # noqa: E402
 from hub.queue import QueueEngine  # noqa: E402
 from hub.store import Store  # noqa: E402
-from tests.fixtures.sites import big_site, small_site  # noqa: E402
+from tests.fixtures.sites import big_site, password_of, small_site  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CALLS = 200 if QUICK else 2000
@@ -135,7 +135,7 @@ def commit_cpu_ms(path: Path, n: int = COMMANDS) -> tuple[float, float]:
 class Peer:
     """A device (or a hub-account tap) on the broker: sends commands, counts what arrives."""
 
-    def __init__(self, site, broker, device, password, watch=(), username=None):
+    def __init__(self, site, broker, device, password, watch=()):
         self.topics = Topics(site.id)
         self.device = device
         self.cond = threading.Condition()
@@ -143,8 +143,7 @@ class Peer:
         self.counters: dict[int, dict] = {}
         self.bytes = 0
         self.client = HallClient(site=site.id, device=device, role="kiosk", password=password,
-                                 host=broker.host, port=broker.port, username=username,
-                                 announce=username is None)
+                                 host=broker.host, port=broker.port)
         self.client.subscribe(self.topics.reply(device), self._reply)
         for topic in watch:
             self.client.subscribe(topic, self._watch)
@@ -242,26 +241,28 @@ def egress_per_call(tmp: Path, services: int = 500, counters: int = 250,
 
 # ---- (c) latency, (d) throughput ---------------------------------------------------------------
 def qos1_floor(site, broker, db_path: Path, n: int = CALLS) -> list[float]:
-    """A -> B over QoS 1, B commits one row (WAL FULL) and answers B -> A over QoS 1."""
+    """A -> B over QoS 1, B commits one row (WAL FULL) and answers B -> A over QoS 1: a
+    kiosk's command to a stand-in hub (no hub runs on this broker yet)."""
     topics = Topics(site.id)
     db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=FULL")
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
     back = threading.Event()
-    a = HallClient(site=site.id, device="ops-a", role="hub", password=site.hub_password,
-                   host=broker.host, port=broker.port, username="hub", announce=False)
-    b = HallClient(site=site.id, device="ops-b", role="hub", password=site.hub_password,
-                   host=broker.host, port=broker.port, username="hub", announce=False)
+    a = HallClient(site=site.id, device="kiosk-1", role="kiosk",
+                   password=password_of(site, "kiosk-1"), host=broker.host, port=broker.port,
+                   announce=False)
+    b = HallClient(site=site.id, device="hub", role="hub", password=site.hub_password,
+                   host=broker.host, port=broker.port, announce=False)
 
     def on_b(msg):
         db.execute("BEGIN")
         db.execute("INSERT INTO t (v) VALUES (?)", (msg.payload,))
         db.execute("COMMIT")
-        b.publish(topics.reply("ops-a"), msg.payload, qos=1)
+        b.publish(topics.reply("kiosk-1"), msg.payload, qos=1)
 
-    b.subscribe(topics.cmd("ops-b"), on_b, qos=1)
-    a.subscribe(topics.reply("ops-a"), lambda m: back.set(), qos=1)
+    b.subscribe(topics.cmd("kiosk-1"), on_b, qos=1)
+    a.subscribe(topics.reply("kiosk-1"), lambda m: back.set(), qos=1)
     for c in (a, b):
         c.start()
         c.wait_connected(10)
@@ -270,7 +271,7 @@ def qos1_floor(site, broker, db_path: Path, n: int = CALLS) -> list[float]:
     for _ in range(n):
         back.clear()
         t0 = time.perf_counter()
-        a.publish(topics.cmd("ops-b"), payload, qos=1)
+        a.publish(topics.cmd("kiosk-1"), payload, qos=1)
         back.wait(5)
         out.append((time.perf_counter() - t0) * 1000)
     a.stop()

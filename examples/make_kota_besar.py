@@ -354,6 +354,9 @@ def devices() -> list[str]:
         out += [f"{c} = {{ " + ", ".join(f"{k} = {v}" for k, v in p.items()) + " }"
                 for c, p in zip(ids, pins)]
         out.append("")
+    out += ["[[operators]]", 'id = "ops-status"', 'password = "demo-GANTI-ops-status"', "",
+            "[[operators]]", 'id = "ops-laptop"', 'password = "demo-GANTI-ops-laptop"',
+            "commands = true", ""]
     return out
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from antrean.site import Service
 
 from . import strings
-from .queue import Refused, _Run, is_operator
+from .queue import Refused, _Run
 
 if TYPE_CHECKING:
     from .queue import QueueEngine
@@ -36,7 +36,7 @@ class TicketDesk:
     # ---- checks ---------------------------------------------------------------------------
     def _service_for(self, run: _Run) -> Service:
         svc = self.engine.service(run.msg.service)
-        if not is_operator(run.device):
+        if not self.site.may_act_for_all(run.device):
             kiosk = self.site.kiosks.get(run.device)
             if kiosk is None or (kiosk.services and svc.id not in kiosk.services):
                 raise Refused("service_not_here", name=svc.name, name_en=svc.name_en)
@@ -57,7 +57,7 @@ class TicketDesk:
         row = self.engine.views.ticket_row(run.msg.ticket)
         if row is None:
             raise Refused("unknown_ticket", ticket=run.msg.ticket)
-        if row["device"] != run.device and not is_operator(run.device):
+        if row["device"] != run.device and not self.site.may_act_for_all(run.device):
             raise Refused("ticket_not_yours", number=row["number"], device=run.device)
         return row
 

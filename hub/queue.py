@@ -75,11 +75,6 @@ class _Run:
         self.touch_service(*counter.services)
 
 
-def is_operator(device: str) -> bool:
-    """The hub itself and operator tools (``ops-*``) may act for any kiosk or counter."""
-    return device == "hub" or device.startswith("ops-")
-
-
 class QueueEngine:
     def __init__(self, store: Store, site: Site):
         from .counters import CounterDesk      # the counter commands live next door

@@ -38,13 +38,14 @@ def test_config_files_are_private_and_complete(tmp_path, hall_site):
     for name in ("mosquitto.conf", "passwd", "acl"):
         assert stat.S_IMODE((tmp_path / "b" / name).stat().st_mode) == 0o600
     text = conf.read_text()
-    for line in ("listener 1884 10.0.0.2", "allow_anonymous false", "persistence true",
+    for line in ("listener 1884 10.0.0.2", "allow_anonymous false",
+                 "use_username_as_clientid true", "persistence true",
                  "autosave_interval 60", f"persistence_location {tmp_path / 'b' / 'data'}/",
                  f"password_file {tmp_path / 'b' / 'passwd'}",
                  f"acl_file {tmp_path / 'b' / 'acl'}"):
         assert line in text.splitlines()
     users = [l.split(":")[0] for l in (tmp_path / "b" / "passwd").read_text().splitlines()]
-    assert users == ["hub", *(d.id for d in hall_site.devices())]
+    assert users == ["hub", *(d.id for d in hall_site.devices()), *hall_site.operators]
     assert "secret" not in (tmp_path / "b" / "passwd").read_text()
 
 
@@ -74,8 +75,14 @@ def test_acl_is_the_access_table_of_the_protocol(hall_site):
     assert acl["display-3"] == [
         f"topic write {b}/presence/display-3", f"topic write {b}/health/display-3",
         f"topic read {b}/state/#", f"topic read {b}/event/#"]
+    assert acl["ops-watch"] == [
+        f"topic write {b}/presence/ops-watch", f"topic write {b}/health/ops-watch",
+        f"topic read {b}/#"]
+    assert acl["ops-tool"] == [
+        f"topic write {b}/cmd/ops-tool", f"topic write {b}/presence/ops-tool",
+        f"topic write {b}/health/ops-tool", f"topic read {b}/#"]
     assert {login.role for login in logins(hall_site).values()} == \
-        {"hub", "kiosk", "display", "counter"}
+        {"hub", "kiosk", "display", "counter", "operator"}
 
 
 def test_handing_files_to_a_missing_user_is_a_usage_error(tmp_path, hall_site):

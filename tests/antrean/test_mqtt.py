@@ -17,6 +17,7 @@ from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.protocol import Topics, decode, encode
 from tests.fixtures.broker import Inbox, json_of
+from tests.fixtures.sites import password_of
 
 REPO = Path(__file__).resolve().parents[2]
 T = Topics("mpp-test")
@@ -317,14 +318,14 @@ def test_start_twice_is_a_usage_error(client_for):
         kiosk.start()
 
 
-def test_a_quiet_tool_shares_a_login_without_taking_over(client_for, broker, hall_site):
-    # Given the hub connected, when a status tool logs in with the hub's account under a
-    # client id of its own and announce=False,
+def test_a_quiet_tool_reads_without_taking_over(client_for, broker, hall_site):
+    # Given the hub connected, when a status tool logs in with its operator login and
+    # announce=False,
     hub, inbox = observing_hub(client_for, T.all_presence, T.all_health)
     _, hub_down = link_events(hub)
-    tool = HallClient(site="mpp-test", device="hub-status", role="hub",
-                      password=hall_site.hub_password, host=broker.host, port=broker.port,
-                      username="hub", announce=False)
+    tool = HallClient(site="mpp-test", device="ops-status", role="operator",
+                      password=password_of(hall_site, "ops-status"), host=broker.host,
+                      port=broker.port, announce=False)
     seen = Inbox()
     tool.subscribe(T.all_presence, seen)
     tool.start()
@@ -339,4 +340,4 @@ def test_a_quiet_tool_shares_a_login_without_taking_over(client_for, broker, hal
     marker = hub.publish(T.health("hub"), encode("health", device="hub", role="hub", at=1))
     assert marker.done.wait(5)
     assert inbox.wait_for(lambda m: m.topic == T.health("hub") and json_of(m)["at"] == 1)
-    assert not [m for m in inbox.messages if m.topic.endswith("/hub-status")]
+    assert not [m for m in inbox.messages if m.topic.endswith("/ops-status")]

@@ -247,9 +247,11 @@ def test_every_number_is_whole_on_every_screen(tmp_path, xdisplay, broker, hub, 
     hall = App(tmp_path, xdisplay, broker, "display-hall", size)
     counter = App(tmp_path, xdisplay, broker, "display-3", size)
     try:
+        # The tiles' labels take the new texts a frame after the state: wait for both.
         s = hall.wait_shown("the long numbers", lambda s: s["latest_number"] == "WAA-9999"
-                            and [t["number"] for t in s["tiles"]] == longest)
-        assert set(longest) <= set(s["numbers"]) and s["numbers_cut"] == []
+                            and [t["number"] for t in s["tiles"]] == longest
+                            and set(longest) <= set(s["numbers"]))
+        assert s["numbers_cut"] == []
         c = counter.wait_shown("counter 3", lambda s: s["counter_number"] == "WAA-9999")
         assert "WAA-9999" in c["numbers"] and c["numbers_cut"] == []
         hall.keep(f"hall-long-{size}.png")

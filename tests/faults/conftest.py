@@ -1,9 +1,10 @@
 """A whole hall for fault tests: the mini hall's real broker (listening on every address, so
 devices in a network namespace reach it), the real hub in a thread, and hub-side tools.
 
-The tools log in with the hub's account under client ids of their own (``ops-*``), so they
-never clash with the device under test: ``ops-kiosk`` issues tickets, ``ops-officer`` calls
-at any counter (docs/protocol.md lets ``ops-`` tools use every counter), ``ops-watch`` keeps
+The tools are operator tools with logins of their own (``ops-*``, added to a copy of the
+mini hall's TOML), so they never clash with the device under test: ``ops-kiosk`` issues
+tickets, ``ops-officer`` calls at any counter (docs/protocol.md lets operator tools with
+``commands = true`` use every counter), ``ops-watch`` keeps
 each counter's latest ``state.counter`` and every presence message.
 """
 from __future__ import annotations
@@ -23,6 +24,7 @@ from antrean.config import load_site
 from antrean.mqtt import HallClient
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock
+from tests.fixtures.sites import password_of, with_tool_logins
 from tests.fixtures.netns import netns, open_broker  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -88,8 +90,8 @@ class Hall:
             raise RuntimeError("the hub did not connect")
 
     def _client(self, device: str) -> HallClient:
-        client = HallClient(site=self.site.id, device=device, role="hub", username="hub",
-                            password=self.site.hub_password, host=self.broker.host,
+        client = HallClient(site=self.site.id, device=device, role="operator",
+                            password=password_of(self.site, device), host=self.broker.host,
                             port=self.broker.port, announce=False)
         self._clients.append(client)
         return client
@@ -135,8 +137,8 @@ class Hall:
 
 
 @pytest.fixture
-def site():
-    return load_site(SITE_FILE)
+def site(tmp_path):
+    return load_site(with_tool_logins(SITE_FILE, tmp_path))
 
 
 @pytest.fixture

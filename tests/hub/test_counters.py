@@ -146,6 +146,10 @@ def test_a_box_operates_only_its_counters(make_hall):
     assert hall.refused("box-1", "counter.next", counter=9) == "unknown_counter"
     assert hall.ok("ops-cli", "counter.next", counter=3)["call"]["number"] == "D-001"
     assert hall.ok("hub", "counter.pause", counter=3)["counter"]["paused"] is True
+    # An operator declared to read only, or a tool nobody declared, acts for no counter
+    # (the broker's ACL already keeps them off cmd topics; the hub checks again).
+    assert hall.refused("ops-watch", "counter.resume", counter=3) == "not_allowed"
+    assert hall.refused("ops-intruder", "counter.resume", counter=3) == "not_allowed"
 
 
 @pytest.mark.parametrize("age_s, stale", [(4.9, False), (5, False), (5.001, True), (120, True)])

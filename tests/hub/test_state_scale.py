@@ -15,7 +15,7 @@ from antrean.broker import run_broker
 from antrean.mqtt import HallClient
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock
-from tests.fixtures.sites import big_site
+from tests.fixtures.sites import big_site, password_of
 
 from .test_service import Device
 
@@ -26,9 +26,9 @@ class Tap:
     def __init__(self, site, broker, filters: list[str] | None = None, name: str = "ops-tap"):
         self.got: list[tuple[str, bytes, bool]] = []
         self.cond = threading.Condition()
-        self.client = HallClient(site=site.id, device=name, role="hub", username="hub",
-                                 announce=False,
-                                 password=site.hub_password, host=broker.host, port=broker.port)
+        self.client = HallClient(site=site.id, device=name, role="operator", announce=False,
+                                 password=password_of(site, name), host=broker.host,
+                                 port=broker.port)
         self.topics = self.client.topics
         for topic in filters or (f"{self.topics.base}/state/#", self.topics.called):
             self.client.subscribe(topic, self._on)
@@ -63,8 +63,8 @@ def big_hall(tmp_path_factory):
     site = big_site(1000, 500)
     tmp = tmp_path_factory.mktemp("big")
     broker = run_broker(site, tmp / "broker")
-    hub_client = HallClient(site=site.id, device="ops-old", role="hub", username="hub",
-                                 announce=False,
+    # The hub of an older Antrean, before ours starts: the hub's own login.
+    hub_client = HallClient(site=site.id, device="hub", role="hub", announce=False,
                             password=site.hub_password, host=broker.host, port=broker.port)
     hub_client.start()
     assert hub_client.wait_connected(10)

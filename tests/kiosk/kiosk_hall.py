@@ -26,6 +26,7 @@ from antrean.config import load_site
 from antrean.protocol import Topics
 from hub.service import HubService
 from tests.fixtures.hallclock import WEDNESDAY_10, hall_clock
+from tests.fixtures.sites import password_of, with_tool_logins
 from kiosk.virtual_printer import VirtualPrinter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,9 +47,9 @@ def write_site(tmp_path: Path, *, holiday_today: bool = False, lease_size: int =
         today = WEDNESDAY_10.date().isoformat()            # the hub's day (hall_clock)
         text = text.replace("holidays = []", f"holidays = [{today}]")
     text = text.replace("lease_size = 10", f"lease_size = {lease_size}")
-    path = tmp_path / "site.toml"
+    path = tmp_path / "site-base.toml"
     path.write_text(text)
-    return path
+    return with_tool_logins(path, tmp_path)
 
 
 class Hall:
@@ -69,11 +70,11 @@ class Hall:
         self.runs: list[KioskRun] = []
 
     def watch_health(self, device: str) -> None:
-        """Collect the device's health messages, as the technician's status view does: the
-        hub's login (the only one that may read health) under a client id of its own."""
+        """Collect the device's health messages, as the technician's status view does: an
+        operator tool's login, which may read everything."""
         topic = Topics(self.site.id).health(device)
-        c = paho.Client(CallbackAPIVersion.VERSION2, client_id="test-health-watch")
-        c.username_pw_set("hub", self.site.hub_password)
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id="ops-watch")
+        c.username_pw_set("ops-watch", password_of(self.site, "ops-watch"))
         c.on_connect = lambda client, *_: client.subscribe(topic, 1)
         c.on_message = lambda client, userdata, m: self.health.put(json.loads(m.payload))
         c.connect(self.broker.host, self.broker.port)
@@ -81,14 +82,14 @@ class Hall:
         self.watcher = c
 
     def watch_commands(self, device: str) -> list[dict]:
-        """Every command ``device`` sends, as the broker delivers it (the hub's login, which
-        may read every cmd topic): the list fills as they arrive. A persistent session, so
-        what is sent while a restarted broker is back before the watcher is kept for it."""
+        """Every command ``device`` sends, as the broker delivers it (an operator tool's
+        login, which may read every cmd topic): the list fills as they arrive. A persistent
+        session, so what is sent while a restarted broker is back before the watcher is kept
+        for it."""
         seen: list[dict] = []
-        c = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"test-cmd-watch-{device}",
-                        clean_session=False)
+        c = paho.Client(CallbackAPIVersion.VERSION2, client_id="ops-tap", clean_session=False)
         c.reconnect_delay_set(0.1, 1)
-        c.username_pw_set("hub", self.site.hub_password)
+        c.username_pw_set("ops-tap", password_of(self.site, "ops-tap"))
         ready = threading.Event()
         c.on_connect = lambda client, *_: client.subscribe(Topics(self.site.id).cmd(device), 1)
         c.on_subscribe = lambda *_: ready.set()
