@@ -1,20 +1,19 @@
 """The Mosquitto broker of a hall: its configuration, made from the site, and the process.
 
-``write_broker_config`` turns a :class:`~antrean.site.Site` into the three files Mosquitto
-reads: ``mosquitto.conf``, ``passwd`` (one login per device, hashed the way
-``mosquitto_passwd`` does) and ``acl`` (each device limited to the topics docs/protocol.md
-gives its role). ``BrokerProcess`` runs ``mosquitto -c`` as a child process for the demo and
-the tests; on a hub Pi the distribution's unit runs it with the same files.
+``write_broker_config`` turns a :class:`~antrean.site.Site` and the hashes of its logins'
+passwords (:mod:`antrean.credentials`; the hall's TOML holds none) into the three files
+Mosquitto reads: ``mosquitto.conf``, ``passwd`` and ``acl`` (each device limited to the
+topics docs/protocol.md gives its role). ``BrokerProcess`` runs ``mosquitto -c`` as a child
+process for the demo and the tests; on a hub Pi the distribution's unit runs it with the
+same files.
 """
 from __future__ import annotations
 
 import argparse
-import base64
 import collections
-import hashlib
+import logging
 import os
 import pwd
-import secrets
 import signal
 import socket
 import subprocess
@@ -22,48 +21,42 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
+from . import credentials
+from .credentials import write_private as _write_private
 from .errors import BrokerError, UsageError
 from .mqtt import queue_limit
 from .protocol import Topics
 from .site import Site
 
-# mosquitto_passwd's own choice in 2.0: "$7$" = PBKDF2-SHA512, 101 rounds, 12-byte salt.
-PBKDF2_ROUNDS = 101
-SALT_BYTES = 12
 # The first bytes of every file Mosquitto's persistence writes (src/persist.h, "magic").
 DB_MAGIC = b"\x00\xb5\x00mosquitto db"
 READY_TIMEOUT_S = 5.0
 SIGNAL_REPEAT_S = 0.25
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class Login:
-    """A broker account: who logs in, as which role (docs/protocol.md), with what password."""
+    """A broker account: who logs in, as which role (docs/protocol.md)."""
 
     device: str
     role: str
-    password: str
 
 
 def logins(site: Site) -> dict[str, Login]:
     """Every login of the site, the hub's included, by device id."""
-    out = {"hub": Login("hub", "hub", site.hub_password)}
+    out = {"hub": Login("hub", "hub")}
     for role, devices in (("kiosk", site.kiosks), ("display", site.displays),
                           ("counter", site.button_boxes), ("operator", site.operators)):
         for dev in devices.values():
             if dev.id in out:
                 raise UsageError(f"device id {dev.id!r} is used twice in the site config")
-            out[dev.id] = Login(dev.id, role, dev.password)
+            out[dev.id] = Login(dev.id, role)
     return out
-
-
-def password_hash(password: str, *, salt: bytes | None = None) -> str:
-    """A password in mosquitto 2.0's ``$7$`` format, as ``mosquitto_passwd -b`` writes it."""
-    salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
-    digest = hashlib.pbkdf2_hmac("sha512", password.encode(), salt, PBKDF2_ROUNDS)
-    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    return f"$7${PBKDF2_ROUNDS}${b64(salt)}${b64(digest)}"
 
 
 def acl_lines(site: Site) -> list[str]:
@@ -94,17 +87,23 @@ def acl_lines(site: Site) -> list[str]:
     return lines
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write a file readable by its owner only (it may hold password hashes)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.chmod(path, 0o600)   # O_CREAT's mode does not apply to a file that already existed
+def passwd_for(site: Site, hashes: Mapping[str, str]) -> str:
+    """The password file of the site's logins. A login without a hash cannot log in: said
+    in the log, but the broker still starts (a device added to the hall's TOML before its
+    password reaches the hub must not stop the hall)."""
+    missing = [d for d in logins(site) if d not in hashes]
+    if missing:
+        log.warning("no password for %s: %s cannot log in until the hub's password file has "
+                    "one (antrean credentials --passwd)", ", ".join(missing),
+                    "it" if len(missing) == 1 else "they")
+    return "".join(f"{d}:{hashes[d]}\n" for d in logins(site) if d in hashes)
 
 
-def write_broker_config(site: Site, out_dir, *, port: int = 1883, bind: str = "0.0.0.0",
-                        persistence_dir=None, user: str | None = None) -> Path:
+def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port: int = 1883,
+                        bind: str = "0.0.0.0", persistence_dir=None,
+                        user: str | None = None) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``out_dir``; return the conf path.
+    ``hashes``: login -> its password's hash (:func:`antrean.credentials.read_passwd`).
 
     ``user`` is the account the broker runs as. Unset, the broker keeps the account that
     starts it (when that is root, Mosquitto would otherwise drop to ``mosquitto``, which
@@ -115,8 +114,7 @@ def write_broker_config(site: Site, out_dir, *, port: int = 1883, bind: str = "0
     persist = Path(persistence_dir).resolve() if persistence_dir else out / "data"
     persist.mkdir(parents=True, exist_ok=True)
     passwd, acl, conf = out / "passwd", out / "acl", out / "mosquitto.conf"
-    _write_private(passwd, "".join(f"{l.device}:{password_hash(l.password)}\n"
-                                   for l in logins(site).values()))
+    _write_private(passwd, passwd_for(site, hashes))
     _write_private(acl, "\n".join(acl_lines(site)))
     run_as = user or ("root" if os.geteuid() == 0 else None)
     lines = [
@@ -216,8 +214,15 @@ class BrokerProcess:
         self.db_path = (Path(location) / values.get("persistence_file", "mosquitto.db")
                         if location else None)
         self.log = collections.deque(maxlen=log_lines)   # recent broker log lines
+        self.passwords: dict[str, str] = {}     # login -> password, when run_broker made them
         self._proc: subprocess.Popen | None = None
         self._cond = threading.Condition()
+
+    def password_file(self, login: str) -> Path:
+        """A mode-600 file holding ``login``'s password, for a role's ``--password-file``."""
+        path = self.conf.parent / "logins" / login
+        _write_private(path, self.passwords[login] + "\n")
+        return path
 
     @property
     def running(self) -> bool:
@@ -305,11 +310,19 @@ class BrokerProcess:
 
 
 def run_broker(site: Site, workdir, port: int | None = None, *,
+               passwords: Mapping[str, str] | None = None,
                timeout: float = READY_TIMEOUT_S) -> BrokerProcess:
     """Write the site's broker config into ``workdir`` and start Mosquitto on loopback, on
-    ``port`` or a free one. For the demo and the tests."""
-    conf = write_broker_config(site, workdir, port=port or free_port(), bind="127.0.0.1")
-    return BrokerProcess(conf).start(timeout)
+    ``port`` or a free one. For the demo and the tests: every login gets ``passwords``' or
+    a fresh random one, kept in ``workdir/keys.toml`` and on the returned broker."""
+    passwords, _ = credentials.complete(site, passwords or {})
+    workdir = Path(workdir)
+    conf = write_broker_config(site, workdir, port=port or free_port(), bind="127.0.0.1",
+                               hashes=credentials.hashed(passwords))
+    credentials.write_keys(workdir / "keys.toml", site.id, passwords)
+    broker = BrokerProcess(conf)
+    broker.passwords = passwords
+    return broker.start(timeout)
 
 
 def _default_broker_user() -> str | None:
@@ -329,6 +342,9 @@ def main_broker_config(argv: list[str]) -> int:
         description="Write mosquitto.conf, the password file and the ACL for a site "
                     "(one login per device, each limited to its role's topics).")
     parser.add_argument("--config", required=True, metavar="SITE.toml", help="the site config")
+    parser.add_argument("--passwd", required=True, metavar="FILE",
+                        help="the hall's hashed password file (antrean credentials --passwd; "
+                             "on a hub card /etc/antrean/broker-passwd)")
     parser.add_argument("--out", required=True, metavar="DIR", help="where to write the files")
     parser.add_argument("--port", type=int, default=1883, help="listener port (default 1883)")
     parser.add_argument("--bind", default="0.0.0.0", help="listener address (default 0.0.0.0)")
@@ -340,8 +356,10 @@ def main_broker_config(argv: list[str]) -> int:
     user = args.user or _default_broker_user()
     from .config import load_site   # another module; imported late so --help needs nothing
     site = load_site(args.config)
-    conf = write_broker_config(site, args.out, port=args.port, bind=args.bind,
+    hashes = credentials.read_passwd(args.passwd)
+    conf = write_broker_config(site, args.out, hashes=hashes, port=args.port, bind=args.bind,
                                persistence_dir=args.persistence, user=user)
+    known = sum(d in hashes for d in logins(site))
     print(f"wrote {conf}, {conf.with_name('passwd')}, {conf.with_name('acl')} "
-          f"for {len(logins(site))} logins")
+          f"for {known} of {len(logins(site))} logins")
     return 0

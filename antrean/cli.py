@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "counter": ("counter_button.app", "main", "run a counter button box (GPIO buttons + LEDs)"),
     "demo": ("antrean.demo", "main", "run a whole hall on this computer with virtual hardware"),
     "config": ("antrean.config_cli", "main", "check a site configuration file (config check FILE)"),
+    "credentials": ("antrean.credentials", "main",
+                    "make and rotate the broker passwords (keys file, hub's password file)"),
     "broker-config": ("antrean.broker", "main_broker_config",
                       "write Mosquitto config, passwords and ACL from the site config"),
     "broker-guard": ("antrean.broker_guard", "main",

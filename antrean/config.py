@@ -31,23 +31,28 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 # Every key of the format, per table ("" = the top level); docs/config.md documents each
 # (tests/antrean/test_config.py checks that).
 KEYS: dict[str, tuple[str, ...]] = {
-    "": ("version", "site", "rules", "hub", "agencies", "services", "counters", "kiosks",
+    "": ("version", "site", "rules", "agencies", "services", "counters", "kiosks",
          "displays", "button_boxes", "operators"),
     "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours"),
     "site.hours": WEEKDAYS,
     "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
-    "hub": ("password",),
     "agencies": ("id", "name", "name_en", "initials", "logo"),
     "services": ("id", "agency", "prefix", "name", "name_en", "daily_quota", "standard_minutes",
                  "priority_allowed", "hours"),
     "counters": ("id", "name", "agency", "services", "policy"),
-    "kiosks": ("id", "password", "services", "printer"),
-    "displays": ("id", "password", "layout", "counters", "agencies", "language", "speak",
+    "kiosks": ("id", "services", "printer"),
+    "displays": ("id", "layout", "counters", "agencies", "language", "speak",
                  "audio_device", "running_text"),
-    "button_boxes": ("id", "password", "counters", "pins"),
-    "operators": ("id", "password", "commands"),
+    "button_boxes": ("id", "counters", "pins"),
+    "operators": ("id", "commands"),
 }
-MIN_PASSWORD = 8
+# Passwords left in the file from before: every card carries it, so it must hold none.
+SECRET_MOVED = ("passwords are not kept in the hall's TOML, which every card carries: delete "
+                "this line. Each device's password goes in its own device file "
+                "(DEVICE_PASSWORD), the hub card holds the broker's hashed password file; "
+                "`antrean credentials` makes both (`--adopt` keeps the passwords written "
+                "here; docs/credentials.md)")
+DEVICE_TABLES = ("kiosks", "displays", "button_boxes", "operators")
 RESERVED_IDS = frozenset({"hub"})       # the hub's own broker login
 OPERATOR_PREFIX = "ops-"                # operator tools' ids, and only theirs
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
@@ -152,13 +157,13 @@ class _SiteReader(FieldReader):
 
     # -- the site ------------------------------------------------------------------------
     def site(self, raw: dict, source: str) -> Site | None:
+        raw = self.without_secrets(raw)
         self.table(raw, (), KEYS[""])
         top = self.section(raw, "site")
         hours = self.week(top["hours"], ("site", "hours")) if "hours" in top else None
         agencies = self.agencies(raw)
         services = self.services(raw, agencies, hours, "hours" in top)
         counters = self.counters(raw, agencies, services)
-        hub = self.section(raw, "hub")
         return Site(
             id=self.ident(top, ("site",), "site") if top else None,
             name=self.get(top, ("site",), "name", TEXT) if top else None,
@@ -170,10 +175,28 @@ class _SiteReader(FieldReader):
             displays=self.displays(raw, counters, agencies),
             button_boxes=self.button_boxes(raw, counters),
             operators=self.operators(raw),
-            hub_password=self.password(hub, ("hub",)) if hub else None,
             ticket_footer=self.get(top, ("site",), "ticket_footer", TEXT, ""),
             source=source,
         )
+
+    def without_secrets(self, raw: dict) -> dict:
+        """``raw`` without the passwords of older files, each reported (SECRET_MOVED)."""
+        raw = dict(raw)
+        if "hub" in raw:
+            self.r.add(("hub",), "the [hub] table is gone: " + SECRET_MOVED)
+            del raw["hub"]
+        for name in DEVICE_TABLES:
+            items = raw.get(name)
+            if isinstance(items, list):
+                raw[name] = [self._drop_password(item, (name, i))
+                             for i, item in enumerate(items)]
+        return raw
+
+    def _drop_password(self, item, where: KeyPath):
+        if not isinstance(item, dict) or "password" not in item:
+            return item
+        self.r.add(where + ("password",), SECRET_MOVED)
+        return {k: v for k, v in item.items() if k != "password"}
 
     def section(self, raw: dict, name: str) -> dict:
         """A required plain table such as [site]; {} (reported) when missing or broken."""
@@ -220,13 +243,6 @@ class _SiteReader(FieldReader):
             if value is not None:
                 values[f.name] = value
         return QueueRules(**values)
-
-    def password(self, tbl: dict, where: KeyPath) -> str | None:
-        value = self.get(tbl, where, "password", TEXT)
-        if value is not None and len(value) < MIN_PASSWORD:
-            self.r.add(where + ("password",), f"must be at least {MIN_PASSWORD} characters")
-            return None
-        return value
 
     # -- agencies, services, counters ----------------------------------------------------
     def agencies(self, raw: dict) -> dict[str, Agency]:
@@ -322,8 +338,7 @@ class _SiteReader(FieldReader):
                            "would never be called (add it to a counter's services)")
 
     # -- devices -------------------------------------------------------------------------
-    def device(self, tbl: dict, where: KeyPath, *, operator: bool = False
-               ) -> tuple[str | None, str | None]:
+    def device(self, tbl: dict, where: KeyPath, *, operator: bool = False) -> str | None:
         did = self.ident(tbl, where, "device")
         if did is not None and did.lower() in RESERVED_IDS:
             self.r.add(where + ("id",), f"{did!r} is reserved for the hub; choose another id")
@@ -338,7 +353,7 @@ class _SiteReader(FieldReader):
         if did is not None and not self.unique(self.device_ids, did, where + ("id",),
                                                "device id"):
             did = None
-        return did, self.password(tbl, where)
+        return did
 
     def kiosks(self, raw: dict, services: dict) -> dict[str, Kiosk]:
         out = {}
@@ -346,9 +361,9 @@ class _SiteReader(FieldReader):
             tbl = self.table(item, where, KEYS["kiosks"])
             if tbl is None:
                 continue
-            did, password = self.device(tbl, where)
+            did = self.device(tbl, where)
             listed = self.get(tbl, where, "services", TEXTS, [])
-            kiosk = Kiosk(did, password, self.refs(listed, where + ("services",), services,
+            kiosk = Kiosk(did, self.refs(listed, where + ("services",), services,
                                                    "service"),
                           self.get(tbl, where, "printer", TABLE, {}) or {})
             if did is not None:
@@ -361,14 +376,14 @@ class _SiteReader(FieldReader):
             tbl = self.table(item, where, KEYS["displays"])
             if tbl is None:
                 continue
-            did, password = self.device(tbl, where)
+            did = self.device(tbl, where)
             layout = self.choice(tbl, where, "layout", DISPLAY_LAYOUTS)
             listed = self.get(tbl, where, "counters", INTS, [])
             if layout == "counter" and listed is not None and len(listed) != 1:
                 self.r.add(where + ("counters",), 'a display with layout "counter" must list '
                            f"exactly one counter, like counters = [3]; it lists {len(listed)}")
             display = Display(
-                did, password, layout or "hall",
+                did, layout or "hall",
                 self.refs(listed, where + ("counters",), counters, "counter"),
                 self.refs(self.get(tbl, where, "agencies", TEXTS, []), where + ("agencies",),
                           agencies, "agency"),
@@ -387,7 +402,7 @@ class _SiteReader(FieldReader):
             tbl = self.table(item, where, KEYS["button_boxes"])
             if tbl is None:
                 continue
-            did, password = self.device(tbl, where)
+            did = self.device(tbl, where)
             listed = self.get(tbl, where, "counters", INTS)
             if listed == []:
                 self.r.add(where + ("counters",), "must list at least one counter")
@@ -403,7 +418,7 @@ class _SiteReader(FieldReader):
                     self.r.add(where + ("pins", key), f"pins for counter {key!r}, which "
                                "this box does not list in counters")
             if did is not None:
-                out[did] = ButtonBox(did, password, served, pins)
+                out[did] = ButtonBox(did, served, pins)
         return out
 
 
@@ -413,10 +428,9 @@ class _SiteReader(FieldReader):
             tbl = self.table(item, where, KEYS["operators"])
             if tbl is None:
                 continue
-            did, password = self.device(tbl, where, operator=True)
+            did = self.device(tbl, where, operator=True)
             if did is not None:
-                out[did] = Operator(did, password, self.get(tbl, where, "commands", BOOL,
-                                                            False))
+                out[did] = Operator(did, self.get(tbl, where, "commands", BOOL, False))
         return out
 
 

@@ -121,7 +121,11 @@ def main(argv: list[str]) -> int:
 def _start_roles(hall: Hall, site, config: str, broker, headless: bool,
                  clock: list[str]) -> None:
     net = ["--config", config, "--host", broker.host, "--port", str(broker.port)]
-    hall.spawn("hub", ["hub", *net, "--db", str(hall.workdir / "hub.sqlite"), *clock])
+
+    def login(device: str) -> list[str]:     # each role reads only its own password
+        return ["--password-file", str(broker.password_file(device))]
+    hall.spawn("hub", ["hub", *net, *login("hub"), "--db", str(hall.workdir / "hub.sqlite"),
+                       *clock])
     if headless:
         hall.start_xvfb()
     shots = hall.workdir / "screens"
@@ -130,7 +134,8 @@ def _start_roles(hall: Hall, site, config: str, broker, headless: bool,
             port = free_port()
             hall.spawn(f"printer-{kiosk.id}", ["virtual-printer", "--port", str(port),
                                                "--out", str(hall.workdir / "tickets" / kiosk.id)])
-            hall.spawn(kiosk.id, ["kiosk", *net, "--device", kiosk.id, "--windowed", "800x480",
+            hall.spawn(kiosk.id, ["kiosk", *net, *login(kiosk.id), "--device", kiosk.id,
+                                  "--windowed", "800x480",
                                   "--printer", f"network:127.0.0.1:{port}",
                                   "--state-dir", str(hall.workdir / "kiosk-state"),
                                   *(["--screenshots", str(shots), "--demo-visitors", "3"]
@@ -138,12 +143,13 @@ def _start_roles(hall: Hall, site, config: str, broker, headless: bool,
     if available("display.app"):
         for display in site.displays.values():
             audio = f"file:{hall.workdir / 'calls'}" if headless else "aplay:default"
-            hall.spawn(display.id, ["display", *net, "--device", display.id,
+            hall.spawn(display.id, ["display", *net, *login(display.id), "--device", display.id,
                                     "--windowed", "1280x720", "--audio", audio,
                                     *(["--screenshots", str(shots)] if headless else [])])
     if available("counter_button.app"):
         for box in site.button_boxes.values():
-            proc = hall.spawn(box.id, ["counter", *net, "--device", box.id, "--virtual"],
+            proc = hall.spawn(box.id, ["counter", *net, *login(box.id), "--device", box.id,
+                                       "--virtual"],
                               stdin=subprocess.PIPE if headless else None)
             if headless:       # nobody at the keyboard: a pretend officer presses NEXT
                 threading.Thread(target=_officer, args=(proc, box.counters), daemon=True).start()
@@ -172,5 +178,11 @@ def _tell(site, work: Path, broker, headless: bool) -> None:
         print(f"  screens     {work / 'screens'}/*.png  (kiosk and display, refreshed)")
         print(f"  calls       {work / 'calls'}/*.wav  (every spoken call)")
     print("  counters    the 'Tombol Loket' window (keys: 1-9 counter, n next, r recall, s skip, p pause)")
-    print("  status      antrean status --config ... shows every device; Ctrl-C stops the hall")
+    from .status import status_login
+    status = status_login(site, None).id if site.operators else None
+    if status:
+        print(f"  status      antrean status --config ... --port {broker.port} --as {status} "
+              f"--password-file {broker.password_file(status)}")
+    print(f"  passwords   {work / 'broker' / 'keys.toml'} (made for this demo)")
+    print("  Ctrl-C stops the hall")
     sys.stdout.flush()

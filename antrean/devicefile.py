@@ -28,7 +28,7 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 STORED_MARK = "# disimpan/stored"
 KEYS = ("ROLE", "SITE", "DEVICE_ID", "HUB_ADDRESS", "HUB_PORT", "DEVICE_PASSWORD", "COUNTERS",
         "HOSTNAME", "WIFI_SSID", "WIFI_PASSWORD", "WIFI_COUNTRY", "SSH_AUTHORIZED_KEY",
-        "TIMEZONE", "SITE_CONFIG", "DISPLAY_ROTATION", "PRINTER")
+        "TIMEZONE", "SITE_CONFIG", "DISPLAY_ROTATION", "PRINTER", "BROKER_PASSWD")
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _SSH_KEY = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|"
@@ -117,8 +117,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "SITE differs from the site id in the hall's TOML file ('{value}')"),
     "device_not_in_site": ("perangkat '{value}' tidak ada di berkas TOML aula",
                            "device '{value}' is not listed in the hall's TOML file"),
-    "password_mismatch": ("bukan kata sandi perangkat '{value}' di berkas TOML aula",
-                          "not the password of device '{value}' in the hall's TOML file"),
+    "need_broker_passwd": ("wajib diisi di kartu hub: path berkas kata sandi broker (dibuat "
+                           "oleh `antrean credentials --passwd`), mis. "
+                           "/boot/firmware/antrean/passwd",
+                           "required on the hub card: path of the broker's password file "
+                           "(made by `antrean credentials --passwd`), e.g. "
+                           "/boot/firmware/antrean/passwd"),
+    "broker_passwd_role": ("hanya kartu hub yang membawa berkas kata sandi broker; hapus "
+                           "baris ini dan berkasnya dari kartu ini",
+                           "only the hub card carries the broker's password file; remove "
+                           "this line and the file from this card"),
+    "broker_passwd_missing": ("berkas kata sandi broker tidak ada: {value}",
+                              "the broker's password file does not exist: {value}"),
+    "broker_passwd_bad": ("berkas kata sandi broker bermasalah: {value}",
+                          "the broker's password file has problems: {value}"),
+    "hub_password_mismatch": ("bukan kata sandi hub di berkas kata sandi broker ({value})",
+                              "not the hub's password in the broker's password file "
+                              "({value})"),
     "wifi_password_gone": ("kata sandi Wi-Fi sudah dihapus dari berkas tetapi tidak tersimpan "
                            "untuk jaringan ini: ketik ulang WIFI_PASSWORD",
                            "the Wi-Fi password was removed from the file but none is stored for "
@@ -148,6 +163,7 @@ class DeviceFile:
     hub_address: str
     hub_port: int = DEFAULT_PORT
     device_password: str = ""
+    broker_passwd: str = ""              # hub only: the broker's hashed password file
     counters: tuple[int, ...] = ()
     hostname: str = ""
     wifi_ssid: str = ""
@@ -277,7 +293,14 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
     if not is_hub:
         c.require("DEVICE_ID", "need_device_id", at="ROLE")
         c.require("HUB_ADDRESS", "need_hub", at="ROLE")
-        c.require("DEVICE_PASSWORD", "need_password", at="ROLE")
+    # Every role logs in to the broker with its own password, the hub too.
+    c.require("DEVICE_PASSWORD", "need_password", at="ROLE")
+    if is_hub:
+        c.require("BROKER_PASSWD", "need_broker_passwd", at="ROLE")
+    elif c.get("BROKER_PASSWD") and role in ROLES:
+        c.fail("BROKER_PASSWD", "broker_passwd_role")
+    if c.get("BROKER_PASSWD") and not c.get("BROKER_PASSWD").startswith("/"):
+        c.fail("BROKER_PASSWD", "relative_path")
     if device_id and not valid_id(device_id):
         c.fail("DEVICE_ID", "bad_id")
     if is_hub and device_id != "hub":
@@ -293,6 +316,7 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         path=path, role=role, site=c.get("SITE"), device_id=device_id,
         hub_address=_host(c) or ("127.0.0.1" if is_hub else ""),
         hub_port=_port(c), device_password=c.get("DEVICE_PASSWORD"),
+        broker_passwd=c.get("BROKER_PASSWD") if is_hub else "",
         counters=_counters(c, role), hostname=_hostname(c, device_id),
         wifi_ssid=c.get("WIFI_SSID"), wifi_password=wifi_password,
         wifi_password_stored=stored, wifi_country=_country(c),

@@ -52,6 +52,7 @@ WIFI_KEYFILE = "etc/NetworkManager/system-connections/antrean-wifi.nmconnection"
 AUTHORIZED_KEYS = "home/antrean/.ssh/authorized_keys"
 WANTS = "etc/systemd/system/multi-user.target.wants"
 SITE_TOML = "etc/antrean/site.toml"      # the hall's TOML, for every role
+BROKER_PASSWD = "etc/antrean/broker-passwd"   # the hub's: hashed broker logins
 ROLE_UNITS = {
     "hub": ("antrean-broker.service", "antrean-hub.service"),
     "kiosk": ("antrean-kiosk.service",),
@@ -215,9 +216,10 @@ def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
                                               value=device.site_config))
         else:
             for code, text in _site_config_problems(site, device):
-                key = "DEVICE_PASSWORD" if code == "password_mismatch" else "SITE_CONFIG"
-                problems.append(DeviceFileProblem(code, device.path, line(key), key,
-                                                  value=text))
+                problems.append(DeviceFileProblem(code, device.path, line("SITE_CONFIG"),
+                                                  "SITE_CONFIG", value=text))
+    if device.broker_passwd:
+        problems += _broker_passwd_problems(device, root)
     if device.wifi_ssid and device.wifi_password_stored \
             and _stored_wifi(root).get("ssid") != device.wifi_ssid:
         problems.append(DeviceFileProblem("wifi_password_gone", device.path,
@@ -242,13 +244,29 @@ def _site_config_problems(path: Path, device: DeviceFile) -> list[tuple[str, str
         return [("site_mismatch", site.id)]
     if device.role == "hub":
         return []
-    listed = {d.id: d for d in site.devices()}
-    if device.device_id not in listed:
+    if device.device_id not in {d.id for d in site.devices()}:
         return [("device_not_in_site", device.device_id)]
-    # The role logs in with the hall's password for it; a different one typed here would be
-    # silently unused, so say so now rather than let the technician trust it.
-    if device.device_password != listed[device.device_id].password:
-        return [("password_mismatch", device.device_id)]
+    return []
+
+
+def _broker_passwd_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
+    """The hub card's broker password file: there, readable, and holding the hub's own
+    DEVICE_PASSWORD (a mismatch would leave the hub locked out of its own broker)."""
+    from antrean.credentials import hash_matches, read_passwd
+    at = device.lines.get("BROKER_PASSWD")
+    path = _inside(root, device.broker_passwd)
+    if not path.is_file():
+        return [DeviceFileProblem("broker_passwd_missing", device.path, at, "BROKER_PASSWD",
+                                  value=device.broker_passwd)]
+    try:
+        hashes = read_passwd(path)
+    except ConfigError as exc:
+        return [DeviceFileProblem("broker_passwd_bad", device.path, at, "BROKER_PASSWD",
+                                  value=str(exc))]
+    if not hash_matches(device.device_password, hashes.get("hub", "")):
+        return [DeviceFileProblem("hub_password_mismatch", device.path,
+                                  device.lines.get("DEVICE_PASSWORD"), "DEVICE_PASSWORD",
+                                  value=device.broker_passwd)]
     return []
 
 
@@ -292,6 +310,9 @@ def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
     if d.printer:
         lines += ["", "[printer]", *(f"{k} = {_toml(v)}" for k, v in d.printer.items())]
     plan.writes["etc/antrean/device.toml"] = (_text(lines), 0o640, f"root:{USER}")
+    if d.broker_passwd:     # the hub: the broker's hashed logins (antrean broker-config)
+        plan.writes[BROKER_PASSWD] = (_inside(root, d.broker_passwd).read_bytes(), 0o640,
+                                      f"root:{USER}")
     env = [MANAGED, f"ANTREAN_ROLE={d.role}", f"ANTREAN_DEVICE={d.device_id}",
            f"ANTREAN_CONFIG={site}", "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml",
            f"ANTREAN_HUB_HOST={d.hub_address}", f"ANTREAN_HUB_PORT={d.hub_port}"]

@@ -74,10 +74,10 @@ class Counter:
 
 @dataclass(frozen=True)
 class Device:
-    """A login on the broker: every kiosk, display and button box has one."""
+    """A login on the broker: every kiosk, display and button box has one. Its password is
+    not here: the hall's TOML travels on every card (antrean/credentials.py)."""
 
     id: str
-    password: str
 
 
 @dataclass(frozen=True)
@@ -137,7 +137,6 @@ class Site:
     kiosks: dict[str, Kiosk]
     displays: dict[str, Display]
     button_boxes: dict[str, ButtonBox]
-    hub_password: str
     operators: dict[str, Operator] = field(default_factory=dict)
     ticket_footer: str = ""
     source: str = ""                   # the file it came from, for messages

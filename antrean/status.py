@@ -14,6 +14,7 @@ import time
 import msgspec
 
 from . import protocol
+from .credentials import add_login_arguments, own_password
 from .messages import Health, Presence
 from .protocol import Topics
 
@@ -24,8 +25,8 @@ PRINTER_WORDS = {"ok": "printer ok", "paper_low": "PAPER LOW", "no_paper": "NO P
                  "unknown": "printer status unknown"}
 
 
-def collect(site, host: str, port: int, wait_s: float, operator: str | None = None
-            ) -> dict[str, dict]:
+def collect(site, host: str, port: int, wait_s: float, *, password: str,
+            operator: str | None = None) -> dict[str, dict]:
     """Presence and health per device id, as the broker holds them now, read with the
     login of ``operator`` (default: the site's first operator that only reads)."""
     from .mqtt import HallClient
@@ -45,7 +46,7 @@ def collect(site, host: str, port: int, wait_s: float, operator: str | None = No
 
     login = status_login(site, operator)
     client = HallClient(site=site.id, device=login.id, role="operator",
-                        password=login.password, host=host, port=port, announce=False)
+                        password=password, host=host, port=port, announce=False)
     client.subscribe(topics.all_presence, on("presence"))
     client.subscribe(topics.all_health, on("health"))
     client.start()
@@ -101,11 +102,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--as", dest="operator", metavar="OPERATOR",
                         help="the operator tool to log in as (default: the first that only "
                              "reads)")
+    add_login_arguments(parser)
     args = parser.parse_args(argv)
 
     from .config import load_site
     site = load_site(args.config)
-    seen = collect(site, args.host, args.port, args.wait, args.operator)
+    login = status_login(site, args.operator).id
+    password = own_password(login, args.device_config, args.password_file)
+    seen = collect(site, args.host, args.port, args.wait, password=password, operator=login)
     if args.json:
         print(json.dumps(msgspec.to_builtins(seen), indent=2))
         return 0

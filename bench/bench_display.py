@@ -42,7 +42,7 @@ from counter_button.core import Pattern  # noqa: E402
 from display.memory import AnnounceMemory  # noqa: E402
 from display.state import ACCEPTED, DisplaySettings, DisplayState, counter_topics  # noqa: E402
 from hub.service import HubService  # noqa: E402
-from tests.fixtures.sites import password_of, with_tool_logins  # noqa: E402
+from tests.fixtures.sites import with_tool_logins  # noqa: E402
 
 SITE_FILE = ROOT / "examples" / "mini-hall.toml"
 NEXT_1 = 17             # box-1's NEXT pin of counter 1 in mini-hall.toml
@@ -75,7 +75,7 @@ class Hall:
         self.site = load_site(with_tool_logins(SITE_FILE, work))
         self.broker = run_broker(self.site, work / "broker")
         self.hub = HubService(self.site, str(work / "hub.sqlite"), self.broker.host,
-                              self.broker.port)
+                              self.broker.port, password=self.broker.passwords["hub"])
         self.hub_thread = threading.Thread(target=self.hub.run, daemon=True)
         self.hub_thread.start()
         # Until its command subscription is confirmed the broker drops what devices send it.
@@ -86,7 +86,7 @@ class Hall:
     def tool(self, device: str, **kw) -> HallClient:
         """An operator tool's client, with its own login (``ops-*``)."""
         client = HallClient(site=self.site.id, device=device, role="operator",
-                            password=password_of(self.site, device), host=self.broker.host,
+                            password=self.broker.passwords[device], host=self.broker.host,
                             port=self.broker.port, announce=False, **kw)
         self.clients.append(client)
         return client
@@ -146,7 +146,7 @@ def press_to_display(hall: Hall, n: int) -> tuple[list[float], list[float]]:
                 snapshots.bump()
 
     client = HallClient(site=hall.site.id, device=display.id, role="display",
-                        password=display.password, host=hall.broker.host,
+                        password=hall.broker.passwords[display.id], host=hall.broker.host,
                         port=hall.broker.port)
     for topic in (*counter_topics(client.topics, hall.site, settings), client.topics.called,
                   client.topics.clock):
@@ -156,7 +156,8 @@ def press_to_display(hall: Hall, n: int) -> tuple[list[float], list[float]]:
 
     lit = Waiter()
     factory = MockFactory()
-    box = CounterBox(hall.site, "box-1", host=hall.broker.host, port=hall.broker.port,
+    box = CounterBox(hall.site, "box-1", password=hall.broker.passwords["box-1"],
+                     host=hall.broker.host, port=hall.broker.port,
                      pin_factory=factory, bounce_time=None, debounce_s=PRESS_S / 5,
                      on_led=lambda c, p: c == 1 and p is Pattern.ON and lit.bump())
     box.start()
@@ -237,7 +238,9 @@ def main() -> int:
             bare.write_text(BARE_APP)
             display_argv = [sys.executable, "-m", "antrean.cli", "display", "--config",
                             str(SITE_FILE), "--device", "display-hall", "--host",
-                            hall.broker.host, "--port", str(hall.broker.port), "--windowed",
+                            hall.broker.host, "--port", str(hall.broker.port),
+                            "--password-file", str(hall.broker.password_file("display-hall")),
+                            "--windowed",
                             "800x480", "--audio", "null", "--memory", str(work / "idle.json")]
             # Idle CPU on a shared machine is noisy: alternate the two apps, take medians.
             runs = {"display": [], "bare": []}

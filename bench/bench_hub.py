@@ -40,7 +40,7 @@ from antrean.mqtt import HallClient  # noqa: E402
 from antrean.protocol import Topics  # noqa: E402
 from hub.queue import QueueEngine  # noqa: E402
 from hub.store import Store  # noqa: E402
-from tests.fixtures.sites import big_site, password_of, small_site  # noqa: E402
+from tests.fixtures.sites import big_site, small_site  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 CALLS = 200 if QUICK else 2000
@@ -51,7 +51,7 @@ import sys
 from tests.fixtures.sites import big_site, small_site
 from hub.service import HubService
 site = small_site() if sys.argv[3] == "small" else big_site(*map(int, sys.argv[3].split("x")))
-HubService(site, sys.argv[1], "127.0.0.1", int(sys.argv[2])).run()
+HubService(site, sys.argv[1], "127.0.0.1", int(sys.argv[2]), password=sys.argv[4]).run()
 """
 
 
@@ -180,7 +180,8 @@ class Peer:
 
 class HubProcess:
     def __init__(self, broker, db: Path, hall: str):
-        self.proc = subprocess.Popen([sys.executable, "-c", HUB, str(db), str(broker.port), hall],
+        self.proc = subprocess.Popen([sys.executable, "-c", HUB, str(db), str(broker.port), hall,
+                                      broker.passwords["hub"]],
                                      cwd=ROOT)
 
     def cpu_s(self) -> float:
@@ -212,12 +213,12 @@ def egress_per_call(tmp: Path, services: int = 500, counters: int = 250,
     hub = HubProcess(broker, tmp / "egress.sqlite", f"{services}x{counters}")
     try:
         t = Topics(site.id)
-        display = Peer(site, broker, "display-1", site.displays["display-1"].password,
+        display = Peer(site, broker, "display-1", broker.passwords["display-1"],
                        watch=(t.all_counters, t.called))
         kiosk_id = next(iter(site.kiosks))
-        kiosk = Peer(site, broker, kiosk_id, site.kiosks[kiosk_id].password,
+        kiosk = Peer(site, broker, kiosk_id, broker.passwords[kiosk_id],
                      watch=(t.all_services,))
-        box = Peer(site, broker, "box-1", site.button_boxes["box-1"].password)
+        box = Peer(site, broker, "box-1", broker.passwords["box-1"])
         wait_hub(display, counters)
         for i in range(calls):
             ticket = kiosk.ask("ticket.request", service=site.counters[1 + i % 10].services[0])
@@ -250,9 +251,9 @@ def qos1_floor(site, broker, db_path: Path, n: int = CALLS) -> list[float]:
     db.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)")
     back = threading.Event()
     a = HallClient(site=site.id, device="kiosk-1", role="kiosk",
-                   password=password_of(site, "kiosk-1"), host=broker.host, port=broker.port,
+                   password=broker.passwords["kiosk-1"], host=broker.host, port=broker.port,
                    announce=False)
-    b = HallClient(site=site.id, device="hub", role="hub", password=site.hub_password,
+    b = HallClient(site=site.id, device="hub", role="hub", password=broker.passwords["hub"],
                    host=broker.host, port=broker.port, announce=False)
 
     def on_b(msg):
@@ -284,10 +285,10 @@ def call_latency_and_rate(site, broker, tmp: Path) -> tuple[list[float], float, 
     hub = HubProcess(broker, tmp / "hub.sqlite", "small")
     try:
         t = Topics(site.id)
-        box = Peer(site, broker, "box-1", site.button_boxes["box-1"].password,
+        box = Peer(site, broker, "box-1", broker.passwords["box-1"],
                    watch=(t.all_counters,))
         wait_hub(box, 3)
-        kiosk = Peer(site, broker, "kiosk-1", site.kiosks["kiosk-1"].password)
+        kiosk = Peer(site, broker, "kiosk-1", broker.passwords["kiosk-1"])
         rate = pipelined_rate(kiosk, COMMANDS)
         for i in range(CALLS):
             ticket = kiosk.ask("ticket.request", service=("KTP", "KK", "PAM-BAYAR")[i % 3])
@@ -345,7 +346,7 @@ def hub_process_cpu_ms(tmp: Path, services: int, counters: int, waiting: int = 0
     try:
         t = Topics(site.id)
         kiosk_id = next(iter(site.kiosks))
-        kiosk = Peer(site, broker, kiosk_id, site.kiosks[kiosk_id].password,
+        kiosk = Peer(site, broker, kiosk_id, broker.passwords[kiosk_id],
                      watch=(t.all_counters,))
         wait_hub(kiosk, counters)
         pipelined_rate(kiosk, COMMANDS // 10, services=tuple(site.services))   # warm up

@@ -63,7 +63,7 @@ class Bench:
         self.site = load_site(self.config)
         self.broker = run_broker(self.site, work / "broker")
         self.hub = HubService(self.site, str(work / "hub.sqlite"), self.broker.host,
-                              self.broker.port)
+                              self.broker.port, password=self.broker.passwords["hub"])
         self.hub_thread = threading.Thread(target=self.hub.run, daemon=True)
         self.hub_thread.start()
         self.printer = VirtualPrinter(pty=False).start()
@@ -74,6 +74,7 @@ class Bench:
     def kiosk_args(self) -> list[str]:
         return ["--config", str(self.config), "--device", "kiosk-1", "--host",
                 self.broker.host, "--port", str(self.broker.port),
+                "--password-file", str(self.broker.password_file("kiosk-1")),
                 "--printer", f"network:127.0.0.1:{self.printer.port}",
                 "--state-dir", str(self.work / "state"), "--windowed", "800x480"]
 

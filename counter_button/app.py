@@ -18,6 +18,7 @@ from pathlib import Path
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
+from antrean.credentials import add_login_arguments, own_password
 from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.sdnotify import Watchdog
@@ -36,7 +37,8 @@ log = logging.getLogger(__name__)
 class CounterBox:
     """One running box: pins, loop and hub link, built from the site config."""
 
-    def __init__(self, site, device: str, *, host: str, port: int, pin_factory=None,
+    def __init__(self, site, device: str, *, password: str, host: str, port: int,
+                 pin_factory=None,
                  virtual: bool = False, hold_time: float = gpio.HOLD_TIME_S,
                  bounce_time: float | None = gpio.BOUNCE_TIME_S,
                  debounce_s: float = kp.DEBOUNCE_S, reply_timeout_s: float = REPLY_TIMEOUT_S,
@@ -56,7 +58,7 @@ class CounterBox:
                                  on_held=self.controller.on_held, hold_time=hold_time,
                                  bounce_time=bounce_time, pin_factory=pin_factory)
         self.client = HallClient(site=site.id, device=device, role="counter",
-                                 password=config.password, host=host, port=port,
+                                 password=password, host=host, port=port,
                                  deliver=self.controller.put)
         self.channel = CommandChannel(self.client, self.client.topics, device, self.clock)
         self.controller.attach_box(self.gpio)
@@ -105,6 +107,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                         "in .json) whenever an LED changes")
     p.add_argument("--lang", choices=("id", "en"), default="id",
                    help="language of the panel and console (default id)")
+    add_login_arguments(p)
     args = p.parse_args(argv)
     if args.hold_time < 0 or args.bounce_time < 0 or args.reply_timeout <= 0:
         raise UsageError("--hold-time and --bounce-time must be >= 0, --reply-timeout > 0")
@@ -125,7 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     console = Console()
     say = (lambda c, p: console.say(text(args.lang, "console.led", counter=c,
                                          text=text(args.lang, f"led.{p.value}"))))
-    box = CounterBox(site, args.device, host=args.host, port=args.port, pin_factory=factory,
+    password = own_password(args.device, args.device_config, args.password_file)
+    box = CounterBox(site, args.device, password=password, host=args.host, port=args.port,
+                     pin_factory=factory,
                      virtual=args.virtual, hold_time=args.hold_time,
                      bounce_time=args.bounce_time or None,
                      reply_timeout_s=args.reply_timeout,

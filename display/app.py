@@ -36,6 +36,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
+from antrean.credentials import add_login_arguments, own_password  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame, configure_window, window_size  # noqa: E402
 from antrean.errors import AntreanError  # noqa: E402
@@ -156,8 +157,8 @@ class DisplayApp(App):
     tiles = ListProperty()
     recent = ListProperty()
 
-    def __init__(self, *, site, display, settings: DisplaySettings, host: str, port: int,
-                 memory: AnnounceMemory, voice=None, screenshot: Path | None = None,
+    def __init__(self, *, site, display, settings: DisplaySettings, password: str, host: str,
+                 port: int, memory: AnnounceMemory, voice=None, screenshot: Path | None = None,
                  running_text_mode: str = "auto", **kw):
         super().__init__(**kw)
         self.site, self.device, self.settings = site, display, settings
@@ -166,7 +167,7 @@ class DisplayApp(App):
         self.state = DisplayState(site, settings, memory, self.hub_clock)
         self.voice, self.screenshot_path = voice, screenshot
         self.client = HallClient(site=site.id, device=display.id, role="display",
-                                 password=display.password, host=host, port=port,
+                                 password=password, host=host, port=port,
                                  deliver=lambda f: Clock.schedule_once(lambda dt: f()))
         self.site_name = site.name
         self.running_text = display.running_text
@@ -389,6 +390,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                    help="never announce a call older than this many seconds (default 60)")
     p.add_argument("--stale-after", metavar="S", type=float, default=5.0,
                    help="show 'not up to date' when the hub is silent this long (default 5)")
+    add_login_arguments(p)
     return p.parse_args(argv)
 
 
@@ -414,13 +416,15 @@ def main(argv: list[str] | None = None) -> int:
     from antrean.config import device_of, load_site   # the TOML loader; only the app needs it
     site = load_site(args.config)
     display = device_of(site, "display", args.device, args.config)
+    password = own_password(display.id, args.device_config, args.password_file)
     settings = DisplaySettings.of(site, display, max_age_s=args.max_age,
                                   stale_after_s=args.stale_after)
     configure_window(window_size(args.windowed) if args.windowed else None, max_fps=MAX_FPS)
     shot = args.screenshot or (args.screenshots / f"{display.id}.png" if args.screenshots
                                else None)
     memory = AnnounceMemory(args.memory or default_path(display.id))
-    app = DisplayApp(site=site, display=display, settings=settings, host=args.host,
+    app = DisplayApp(site=site, display=display, settings=settings, password=password,
+                     host=args.host,
                      port=args.port, memory=memory, screenshot=shot,
                      running_text_mode=args.running_text)
     app.voice = open_voice(display, args.audio, args.max_age, app.hub_clock)

@@ -290,15 +290,15 @@ def toml() -> str:
            "#   antrean config check examples/mpp-kota-besar.toml",
            "# A big-city MPP: " + f"{len(AGENCIES)} agencies, "
            f"{sum(len(a[5]) for a in AGENCIES)} services, 60 counters on three floors.",
-           "# PASSWORDS are DEMO values (\"demo-GANTI-...\"): change every one before opening.",
+           "# No passwords here: every card carries this file. `antrean credentials` makes them",
+           "# (docs/credentials.md).",
            "version = 1", "", "[site]", 'id = "mpp-kota-besar"',
            f"name = {q('Mal Pelayanan Publik ' + CITY)}", 'timezone = "Asia/Jakarta"',
            'ticket_footer = "Terima kasih atas kunjungan Anda. Layanan ini tidak dipungut biaya '
            'di luar ketentuan resmi."', "", "[site.hours]",
            *(f'{d} = ["07:30-12:00", "13:00-16:00"]' for d in ("mon", "tue", "wed", "thu")),
            'fri = ["07:30-11:30", "13:00-16:00"]', 'sat = ["08:00-12:00"]', "",
-           "[rules]", "priority_every = 3", "lease_size = 20", "", "[hub]",
-           'password = "demo-GANTI-hub-kota-besar"', ""]
+           "[rules]", "priority_every = 3", "lease_size = 20", ""]
     for (aid, name, en, initials, floor, _) in AGENCIES:
         out += [f"# lantai {floor}", "[[agencies]]", f"id = {q(aid)}", f"name = {q(name)}", f"name_en = {q(en)}",
                 f"initials = {q(initials)}", ""]
@@ -337,10 +337,10 @@ def counters(total: int = 60) -> list[str]:
 def devices() -> list[str]:
     out = []
     for k, floor in ((1, 1), (2, 1), (3, 2), (4, 3)):
-        out += ["[[kiosks]]", f'id = "kiosk-{k}"', f'password = "demo-GANTI-kiosk-{k}"',
+        out += ["[[kiosks]]", f'id = "kiosk-{k}"',
                 'printer = { backend = "network", host = "127.0.0.1", port = 9100, '
                 'paper = "80mm" }', ""]
-    out += ["[[displays]]", 'id = "display-hall"', 'password = "demo-GANTI-display-hall"',
+    out += ["[[displays]]", 'id = "display-hall"',
             'layout = "hall"', 'language = "id"', "speak = true",
             f"running_text = {q('Selamat datang di Mal Pelayanan Publik ' + CITY + '.')}", ""]
     pins = [{"next": 17, "recall": 27, "skip": 22, "led": 23},
@@ -349,13 +349,13 @@ def devices() -> list[str]:
             {"next": 24, "recall": 25, "skip": 12, "led": 18}]
     for b in range(15):
         ids = list(range(b * 4 + 1, b * 4 + 5))
-        out += ["[[button_boxes]]", f'id = "box-{b + 1}"', f'password = "demo-GANTI-box-{b + 1}"',
+        out += ["[[button_boxes]]", f'id = "box-{b + 1}"',
                 f"counters = {ids}", "[button_boxes.pins]"]
         out += [f"{c} = {{ " + ", ".join(f"{k} = {v}" for k, v in p.items()) + " }"
                 for c, p in zip(ids, pins)]
         out.append("")
-    out += ["[[operators]]", 'id = "ops-status"', 'password = "demo-GANTI-ops-status"', "",
-            "[[operators]]", 'id = "ops-laptop"', 'password = "demo-GANTI-ops-laptop"',
+    out += ["[[operators]]", 'id = "ops-status"', "",
+            "[[operators]]", 'id = "ops-laptop"',
             "commands = true", ""]
     return out
 

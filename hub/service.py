@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from antrean import protocol
 from antrean.clock import PresetClock
+from antrean.credentials import add_login_arguments, own_password
 from antrean.errors import ProtocolError, StorageError, UsageError
 from antrean.mqtt import HallClient, queue_limit
 from antrean.protocol import Topics
@@ -53,7 +54,7 @@ def moment_ms(text: str, timezone: str) -> int:
 class HubService:
     """Runs the engine behind the broker until ``stop()``."""
 
-    def __init__(self, site: Site, db_path: str, host: str, port: int,
+    def __init__(self, site: Site, db_path: str, host: str, port: int, *, password: str,
                  now_ms: Callable[[], int] = wall_ms):
         self.site = site
         self.topics = Topics(site.id)
@@ -74,7 +75,7 @@ class HubService:
         self._link_up = False                       # as _on_link last heard it
         # A persistent session: commands sent while the hub restarts wait at the broker.
         self.client = HallClient(site=site.id, device="hub", role="hub",
-                                 password=site.hub_password, host=host, port=port,
+                                 password=password, host=host, port=port,
                                  deliver=self.inbox.put, clean_session=False, manual_ack=True,
                                  max_queued=queue_limit(len(site.services) + len(site.counters)))
         self.client.subscribe(self.topics.all_cmds, self._on_command, qos=1)
@@ -237,13 +238,15 @@ def main(argv: list[str]) -> int:
                         help="run the hall's clock from this moment instead of the wall clock, "
                         "e.g. 2026-11-27T11:50 (the site's time zone unless it names one): "
                         "for rehearsals and tests; every device follows the hub's clock")
+    add_login_arguments(parser)
     args = parser.parse_args(argv)
 
     from antrean.config import load_site
     site = load_site(args.config)
     now_ms = wall_ms if args.clock_from is None else \
         PresetClock(moment_ms(args.clock_from, site.timezone))
-    service = HubService(site, args.db, args.host, args.port, now_ms=now_ms)
+    password = own_password("hub", args.device_config, args.password_file)
+    service = HubService(site, args.db, args.host, args.port, password=password, now_ms=now_ms)
     import signal
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     try:

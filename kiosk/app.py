@@ -11,6 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from antrean.credentials import add_login_arguments, own_password
 from antrean.errors import ConfigError, UsageError
 from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
@@ -89,7 +90,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=1883, help="broker port (default 1883)")
     p.add_argument("--device-config", type=Path, metavar="device.toml",
                    help="this card's settings from `antrean provision`; its [printer] (the "
-                        "device file's PRINTER=) replaces the site config's printer")
+                        "device file's PRINTER=) replaces the site config's printer, its "
+                        "[broker] password is the kiosk's login")
+    add_login_arguments(p, device_config=False)
     p.add_argument("--printer", metavar="SPEC",
                    help="override the configured printer: network:HOST:PORT, "
                         "serial:/dev/ttyUSB0:9600, file:/dev/usb/lp0, usb:VID:PID, dummy")
@@ -118,13 +121,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.device_config:
         configured = device_printer(args.device_config, configured)
     printer = printer_config(args.printer, configured)
+    password = own_password(kiosk.id, args.device_config, args.password_file)
     size = window_size(args.windowed) if args.windowed else None
     from kiosk.printer import open_printer
     open_printer(printer)          # a bad printer setting stops us here, before the window
     from kiosk.screens.touchscreen import MAX_FPS, KioskApp
     configure_window(size, max_fps=MAX_FPS, touchscreen=True)
     shot = args.screenshots / f"{kiosk.id}.png" if args.screenshots else None
-    KioskApp(site=site, kiosk=kiosk, host=args.host, port=args.port, printer=printer,
+    KioskApp(site=site, kiosk=kiosk, password=password, host=args.host, port=args.port,
+             printer=printer,
              state_dir=args.state_dir, language=args.language, screenshot=shot,
              visitors_every_s=args.demo_visitors).run()
     return 0

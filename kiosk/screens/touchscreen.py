@@ -142,7 +142,8 @@ class KioskApp(App):
     error_title = StringProperty("")
     error_text = StringProperty("")
 
-    def __init__(self, *, site, kiosk, host: str, port: int, printer: dict, state_dir: Path,
+    def __init__(self, *, site, kiosk, password: str, host: str, port: int, printer: dict,
+                 state_dir: Path,
                  language: str = "id", screenshot: Path | None = None,
                  visitors_every_s: float = 0, **kw):
         super().__init__(**kw)
@@ -158,7 +159,7 @@ class KioskApp(App):
         self.flow = Flow()
         self.hub_clock = HubClock()
         self.client = HallClient(site=site.id, device=kiosk.id, role="kiosk",
-                                 password=kiosk.password, host=host, port=port,
+                                 password=password, host=host, port=port,
                                  deliver=lambda f: Clock.schedule_once(lambda dt: f()))
         self.channel = CommandChannel(self.client, self.client.topics, kiosk.id, self.hub_clock)
         self.outbox = open_outbox(state_dir, kiosk.id)

@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 
 from antrean.broker import (DB_MAGIC, BrokerProcess, acl_lines, free_port, guard_persistence,
-                            logins, main_broker_config, password_hash, run_broker,
+                            logins, main_broker_config, run_broker,
                             write_broker_config)
+from antrean.credentials import complete, hashed, passwd_text, password_hash, read_passwd
 from antrean.errors import BrokerError, UsageError
 from antrean.protocol import Topics, encode
 from tests.fixtures.broker import Inbox
@@ -34,7 +35,9 @@ def test_password_hash_matches_mosquitto_passwd(tmp_path):
 
 
 def test_config_files_are_private_and_complete(tmp_path, hall_site):
-    conf = write_broker_config(hall_site, tmp_path / "b", port=1884, bind="10.0.0.2")
+    passwords, _ = complete(hall_site, {})
+    conf = write_broker_config(hall_site, tmp_path / "b", hashes=hashed(passwords), port=1884,
+                               bind="10.0.0.2")
     for name in ("mosquitto.conf", "passwd", "acl"):
         assert stat.S_IMODE((tmp_path / "b" / name).stat().st_mode) == 0o600
     text = conf.read_text()
@@ -46,7 +49,9 @@ def test_config_files_are_private_and_complete(tmp_path, hall_site):
         assert line in text.splitlines()
     users = [l.split(":")[0] for l in (tmp_path / "b" / "passwd").read_text().splitlines()]
     assert users == ["hub", *(d.id for d in hall_site.devices()), *hall_site.operators]
-    assert "secret" not in (tmp_path / "b" / "passwd").read_text()
+    text = (tmp_path / "b" / "passwd").read_text()
+    assert not any(pw in text for pw in passwords.values())
+    assert read_passwd(tmp_path / "b" / "passwd").keys() == set(passwords)
 
 
 def acl_of(site) -> dict[str, list[str]]:
@@ -88,7 +93,7 @@ def test_acl_is_the_access_table_of_the_protocol(hall_site):
 def test_handing_files_to_a_missing_user_is_a_usage_error(tmp_path, hall_site):
     need_root("handing files over to a system user")
     with pytest.raises(UsageError, match="no system user"):
-        write_broker_config(hall_site, tmp_path, user="no-such-user-antrean")
+        write_broker_config(hall_site, tmp_path, hashes={}, user="no-such-user-antrean")
 
 
 def test_broker_starts_on_a_free_port_and_stops_on_sigterm(tmp_path, hall_site):
@@ -135,7 +140,8 @@ def test_retained_state_survives_restart_and_kill(broker, client_for):
 
 
 def test_guard_moves_an_all_nul_database_aside(tmp_path, hall_site):
-    conf = write_broker_config(hall_site, tmp_path, port=free_port(), bind="127.0.0.1")
+    conf = write_broker_config(hall_site, tmp_path, hashes={}, port=free_port(),
+                               bind="127.0.0.1")
     db = tmp_path / "data" / "mosquitto.db"
     db.write_bytes(bytes(4096))     # what a power cut leaves
     # Given the raw broker refuses such a file,
@@ -152,7 +158,8 @@ def test_guard_moves_an_all_nul_database_aside(tmp_path, hall_site):
 
 
 def test_broker_process_guards_before_start(tmp_path, hall_site):
-    conf = write_broker_config(hall_site, tmp_path, port=free_port(), bind="127.0.0.1")
+    conf = write_broker_config(hall_site, tmp_path, hashes={}, port=free_port(),
+                               bind="127.0.0.1")
     (tmp_path / "data" / "mosquitto.db").write_bytes(bytes(100))
     with BrokerProcess(conf) as proc:
         assert any("all NUL" in line for line in proc.log)
@@ -170,11 +177,19 @@ def test_guard_leaves_good_missing_and_handles_empty_files(tmp_path, broker):
     assert not empty.exists()
 
 
-def test_broker_config_cli(tmp_path, capsys):
+def test_broker_config_cli(tmp_path, capsys, caplog):
+    # Given the hub card's password file that lacks one login of the hall,
+    (tmp_path / "passwd").write_text(passwd_text({"hub": "hub-rahasia", "kiosk-1": "kiosk-1-pw",
+                                                  "display-hall": "display-pw"}))
     assert main_broker_config(["--config", str(REPO / "examples" / "mini-hall.toml"),
-                               "--out", str(tmp_path), "--port", "18830"]) == 0
-    assert "listener 18830 0.0.0.0" in (tmp_path / "mosquitto.conf").read_text()
-    assert "wrote" in capsys.readouterr().out
+                               "--passwd", str(tmp_path / "passwd"),
+                               "--out", str(tmp_path / "b"), "--port", "18830"]) == 0
+    # then the broker config is written all the same, with the logins it has,
+    assert "listener 18830 0.0.0.0" in (tmp_path / "b" / "mosquitto.conf").read_text()
+    assert read_passwd(tmp_path / "b" / "passwd").keys() == {"hub", "kiosk-1", "display-hall"}
+    assert "for 3 of 7 logins" in capsys.readouterr().out
+    # and the log names the ones that cannot log in.
+    assert "no password for display-3, box-1, ops-status, ops-laptop" in caplog.text
     with pytest.raises(SystemExit) as exit_:
         main_broker_config(["--help"])
     assert exit_.value.code == 0

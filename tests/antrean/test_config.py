@@ -7,6 +7,7 @@ import dataclasses
 import datetime as dt
 import importlib.util
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -110,12 +111,13 @@ EXAMPLE_HALLS = ["mini-hall.toml", "mpp-madiun.toml", "mpp-kota-besar.toml"]
 
 
 @pytest.mark.parametrize("name", EXAMPLE_HALLS)
-def test_examples_pass_the_check_and_mark_demo_passwords(name):
+def test_examples_pass_the_check_and_hold_no_password(name):
     path = EXAMPLES / name
     assert check_site(path) == []
-    site = load_site(path)
-    passwords = [site.hub_password] + [d.password for d in site.devices()]
-    assert all("GANTI" in p for p in passwords)     # obviously to be changed
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    tables = [t for name in ("kiosks", "displays", "button_boxes", "operators")
+              for t in raw.get(name, [])]
+    assert "hub" not in raw and tables and all("password" not in t for t in tables)
 
 
 @pytest.mark.parametrize("name", EXAMPLE_HALLS)
@@ -184,13 +186,13 @@ def test_unknown_version_stops_with_one_clear_problem(tmp_path):
 
 
 def test_migration_hook_upgrades_an_older_file(tmp_path, monkeypatch):
-    def from_v0(raw):           # pretend v0 called the hub table "broker"
-        raw["hub"] = raw.pop("broker")
+    def from_v0(raw):           # pretend v0 called the rules table "aturan"
+        raw["rules"] = raw.pop("aturan")
         return raw
 
     monkeypatch.setitem(config.MIGRATIONS, 0, from_v0)
-    text = edit(edit(MINI, "version = 1", "version = 0"), "[hub]", "[broker]")
-    assert load_site(write(tmp_path, text)).hub_password == "demo-GANTI-hub"
+    text = edit(edit(MINI, "version = 1", "version = 0"), "[rules]", "[aturan]")
+    assert load_site(write(tmp_path, text)).rules == load_site(EXAMPLES / "mini-hall.toml").rules
 
 
 def test_an_old_file_too_broken_to_upgrade_is_reported(tmp_path, monkeypatch):
@@ -220,8 +222,11 @@ MISTAKES = {
                                           "displays[1].volume", "volume = 3", "known keys"),
     "missing required key": ('name_en = "Family card"\n', '', "services[1].name_en",
                              '[[services]]#2', "required"),
-    "missing password": ('password = "demo-GANTI-kiosk-1"\n', '', "kiosks[0].password",
-                         "[[kiosks]]", "required"),
+    "a password left in the hall's TOML": ('id = "kiosk-1"\n', 'id = "kiosk-1"\npassword = "x"\n',
+                                           "kiosks[0].password", 'password = "x"',
+                                           "every card carries"),
+    "the old [hub] table": ('[rules]', '[hub]\npassword = "hub-password"\n\n[rules]', "hub",
+                            "[hub]", "[hub] table is gone"),
     "wrong type": ('daily_quota = 0', 'daily_quota = "0"', "services[0].daily_quota",
                    'daily_quota = "0"', 'whole number, not the text "0"'),
     "true is no number": ('id = 3\n', 'id = true\n', "counters[2].id", "id = true",
@@ -282,8 +287,6 @@ MISTAKES = {
                      'language = "jv"', "id, en"),
     "speak as text": ('speak = true', 'speak = "ya"', "displays[0].speak", 'speak = "ya"',
                       "true or false"),
-    "short password": ('"demo-GANTI-box-1"', '"box1"', "button_boxes[0].password",
-                       'password = "box1"', "at least 8"),
     "bad timezone": ('timezone = "Asia/Jakarta"', 'timezone = "Asia/Jakrta"', "site.timezone",
                      "Asia/Jakrta", "did you mean 'Asia/Jakarta'"),
     "holiday in quotes": ('holidays = []', 'holidays = ["2026-12-25"]', "site.holidays[0]",
@@ -329,8 +332,7 @@ def test_inline_tables_are_located_key_by_key(tmp_path):
 
 
 def test_a_counter_served_by_two_button_boxes(tmp_path):
-    text = MINI + ('\n[[button_boxes]]\nid = "box-2"\npassword = "demo-GANTI-box-2"\n'
-                   'counters = [4, 2]\n')
+    text = MINI + '\n[[button_boxes]]\nid = "box-2"\ncounters = [4, 2]\n'
     problems = check_site(write(tmp_path, text))
     assert problem(problems, "button_boxes[1].counters[1]").line == line_of(text, "[4, 2]")
     assert "already has a button box" in problem(problems, "button_boxes[1].counters[1]").message
@@ -347,9 +349,10 @@ def test_a_section_of_the_wrong_shape(tmp_path):
 
 
 def test_misspelt_key_is_not_also_reported_missing(tmp_path):
-    text = edit(MINI, "[hub]", "[hbu]")
+    text = edit(MINI, 'name_en = "Family card"', 'name_enn = "Family card"')
     problems = check_site(write(tmp_path, text))
-    assert [(p.key, p.line) for p in problems] == [("hbu", line_of(text, "[hbu]"))]
+    assert [(p.key, p.line) for p in problems] == \
+        [("services[1].name_enn", line_of(text, "name_enn"))]
 
 
 # ---- all at once -----------------------------------------------------------------------

@@ -83,13 +83,15 @@ def test_every_mistake_is_reported_with_its_line(tmp_path):
     assert "11 problem(s)" in message and "antrean.txt:4: HUB_ADRESS" in message
 
 
-def test_hub_needs_only_site_and_site_config(tmp_path):
-    device = parse(write(tmp_path, "ROLE=hub\nSITE=mpp-madiun\n"
+def test_hub_needs_site_its_password_the_broker_passwords_and_the_hall_config(tmp_path):
+    device = parse(write(tmp_path, "ROLE=hub\nSITE=mpp-madiun\nDEVICE_PASSWORD=hub-rahasia\n"
+                                   "BROKER_PASSWD=/boot/firmware/antrean/passwd\n"
                                    "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n"))
-    assert (device.device_id, device.hub_address, device.hostname) == \
-        ("hub", "127.0.0.1", "antrean-hub")
+    assert (device.device_id, device.hub_address, device.hostname, device.broker_passwd) == \
+        ("hub", "127.0.0.1", "antrean-hub", "/boot/firmware/antrean/passwd")
     _, problems = check(write(tmp_path, "ROLE=hub\nSITE=mpp-madiun\nDEVICE_ID=kiosk-1\n"))
-    assert where(problems) == {(3, "DEVICE_ID"), (1, "SITE_CONFIG")}
+    assert where(problems) == {(3, "DEVICE_ID"), (1, "SITE_CONFIG"), (1, "DEVICE_PASSWORD"),
+                               (1, "BROKER_PASSWD")}
 
 
 @pytest.mark.parametrize("role", ["kiosk", "display", "counter"])

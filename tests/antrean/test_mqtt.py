@@ -17,7 +17,6 @@ from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.protocol import Topics, decode, encode
 from tests.fixtures.broker import Inbox, json_of
-from tests.fixtures.sites import password_of
 
 REPO = Path(__file__).resolve().parents[2]
 T = Topics("mpp-test")
@@ -174,7 +173,7 @@ def spawn_kiosk(broker, password: str) -> tuple[subprocess.Popen, str]:
 
 def test_presence_lost_after_kill_carries_session_and_bdseq(client_for, broker, hall_site):
     inbox = observer(client_for, T.all_presence)
-    child, session = spawn_kiosk(broker, hall_site.kiosks["kiosk-1"].password)
+    child, session = spawn_kiosk(broker, broker.passwords["kiosk-1"])
     try:
         def mine(state, min_bdseq=1):
             return lambda m: (json_of(m)["session"] == session and json_of(m)["state"] == state
@@ -324,7 +323,7 @@ def test_a_quiet_tool_reads_without_taking_over(client_for, broker, hall_site):
     hub, inbox = observing_hub(client_for, T.all_presence, T.all_health)
     _, hub_down = link_events(hub)
     tool = HallClient(site="mpp-test", device="ops-status", role="operator",
-                      password=password_of(hall_site, "ops-status"), host=broker.host,
+                      password=broker.passwords["ops-status"], host=broker.host,
                       port=broker.port, announce=False)
     seen = Inbox()
     tool.subscribe(T.all_presence, seen)

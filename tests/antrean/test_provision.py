@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from antrean.credentials import passwd_text, read_passwd
 from antrean.provision import (AUTHORIZED_KEYS, HASH_FILE, STATUS_NAME, WANTS, WIFI_KEYFILE,
                                main_provision, provision)
 
@@ -42,6 +43,17 @@ def root(tmp_path):
     (r / "var/lib/systemd/rfkill").mkdir(parents=True)
     (r / "var/lib/systemd/rfkill/platform-3f300000.mmcnr:wlan").write_text("1\n")
     return r
+
+
+HUB_PASSWORD = "hub-rahasia-123"
+PASSWD = "boot/firmware/antrean/passwd"       # the hub card's broker password file
+
+
+def hub_file(root: Path, site: str = "mpp-mini", hall: str = f"/{HALL}") -> Path:
+    """A hub card: its device file and the broker's hashed password file."""
+    (root / PASSWD).write_text(passwd_text({"hub": HUB_PASSWORD, "kiosk-1": "kiosk-rahasia"}))
+    return device_file(root, f"ROLE=hub\nSITE={site}\nDEVICE_PASSWORD={HUB_PASSWORD}\n"
+                             f"BROKER_PASSWD=/{PASSWD}\nSITE_CONFIG={hall}\n")
 
 
 def device_file(root: Path, text: str, raw: bytes | None = None) -> Path:
@@ -206,12 +218,17 @@ def test_success_status_file(root):
 
 def test_hub_copies_the_hall_config(root):
     shutil.copytree(EXAMPLES, root / "boot/firmware/antrean", dirs_exist_ok=True)
-    hall = "/boot/firmware/antrean/mini-hall.toml"
-    path = device_file(root, f"ROLE=hub\nSITE=mpp-mini\nSITE_CONFIG={hall}\n")
+    path = hub_file(root, hall="/boot/firmware/antrean/mini-hall.toml")
     result = provision(path, root)
     assert result.exit_code == 0, [str(p) for p in result.problems]
     copied = (root / "etc/antrean/site.toml").read_bytes()
     assert copied == (EXAMPLES / "mini-hall.toml").read_bytes()
+    # the broker's hashed logins, for antrean-broker.service; the hub's own login
+    passwd = root / "etc/antrean/broker-passwd"
+    assert read_passwd(passwd).keys() == {"hub", "kiosk-1"}
+    assert passwd.stat().st_mode & 0o777 == 0o640
+    device = tomllib.loads((root / "etc/antrean/device.toml").read_text())
+    assert device["broker"]["password"] == HUB_PASSWORD
     env = (root / "etc/antrean/role.env").read_text()
     assert "ANTREAN_CONFIG=/etc/antrean/site.toml\n" in env
     assert "ANTREAN_HUB_HOST=127.0.0.1\n" in env and "ANTREAN_HUB_PORT=1883\n" in env
@@ -222,11 +239,10 @@ def test_hub_copies_the_hall_config(root):
 
 def test_hub_with_missing_or_broken_hall_config(root):
     (root / HALL).unlink()
-    path = device_file(root, "ROLE=hub\nSITE=mpp-mini\n"
-                             "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n")
+    path = hub_file(root)
     result = provision(path, root)
     assert result.exit_code == 3
-    assert [(p.line, p.key) for p in result.problems] == [(3, "SITE_CONFIG")]
+    assert [(p.line, p.key) for p in result.problems] == [(5, "SITE_CONFIG")]
     (root / HALL).write_text("version = 1\n[site\n")
     result = provision(path, root)
     assert result.exit_code == 3 and result.problems[0].key == "SITE_CONFIG"
@@ -235,7 +251,7 @@ def test_hub_with_missing_or_broken_hall_config(root):
 
 def test_hall_config_must_be_this_site_and_list_this_device(root):
     hall = f"SITE_CONFIG=/{HALL}\n"
-    path = device_file(root, f"ROLE=hub\nSITE=mpp-madiun\n{hall}")
+    path = hub_file(root, site="mpp-madiun")
     assert [p.message for p in provision(path, root).problems] == [
         "SITE differs from the site id in the hall's TOML file ('mpp-mini')"]
     kiosk9 = KIOSK.replace("kiosk-1", "kiosk-9")
@@ -245,15 +261,32 @@ def test_hall_config_must_be_this_site_and_list_this_device(root):
         "device 'kiosk-9' is not listed in the hall's TOML file"]
 
 
-def test_device_password_must_be_the_halls_for_this_device(root):
-    # The role logs in with the hall's password; another one here would be silently unused.
-    path = device_file(root, KIOSK.replace("demo-GANTI-kiosk-1", "kiosk-1-secret"))
+def test_the_hubs_password_must_be_its_login_in_the_broker_password_file(root):
+    # A mismatch would leave the hub locked out of its own broker: said now, with the line.
+    path = hub_file(root)
+    path.write_text(path.read_text().replace(HUB_PASSWORD, "bukan-sandi-hub"))
     result = provision(path, root)
     assert result.exit_code == 3
     [problem] = result.problems
-    assert (problem.line, problem.key) == (6, "DEVICE_PASSWORD")
-    assert problem.message == "not the password of device 'kiosk-1' in the hall's TOML file"
+    assert (problem.line, problem.key) == (3, "DEVICE_PASSWORD")
+    assert problem.message.startswith("not the hub's password in the broker's password file")
     assert not (root / "etc/antrean/device.toml").exists()
+
+
+def test_the_broker_password_file_is_the_hub_cards_only(root):
+    path = hub_file(root)
+    (root / PASSWD).unlink()
+    assert [(p.line, p.key, p.message) for p in provision(path, root).problems] == [
+        (4, "BROKER_PASSWD", f"the broker's password file does not exist: /{PASSWD}")]
+    (root / PASSWD).write_text("hub=plain\n")
+    [problem] = provision(path, root).problems
+    assert (problem.line, problem.key) == (4, "BROKER_PASSWD") and "Mosquitto" in problem.message
+    path = device_file(root, KIOSK + f"BROKER_PASSWD=/{PASSWD}\n")
+    [problem] = provision(path, root).problems
+    assert problem.key == "BROKER_PASSWD" and "only the hub card" in problem.message
+    hub_only = device_file(root, f"ROLE=hub\nSITE=mpp-mini\nSITE_CONFIG=/{HALL}\n")
+    assert {p.key for p in provision(hub_only, root).problems} == \
+        {"DEVICE_PASSWORD", "BROKER_PASSWD"}
 
 
 def test_scrubbed_file_on_a_new_network_needs_the_password_again(root):

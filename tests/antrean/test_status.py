@@ -1,5 +1,5 @@
 """`antrean status`: what a technician reads about every device, from the real broker."""
-from antrean.status import collect, describe
+from antrean.status import collect, describe, status_login
 
 
 def test_status_names_offline_devices_and_a_printer_out_of_paper(broker, hall_site, client_for):
@@ -10,7 +10,9 @@ def test_status_names_offline_devices_and_a_printer_out_of_paper(broker, hall_si
     display.stop()
     assert kiosk.wait_connected(10)
     # When the technician asks (the retained presence and health).
-    seen = collect(hall_site, broker.host, broker.port, wait_s=1.0)
+    login = status_login(hall_site, None).id
+    seen = collect(hall_site, broker.host, broker.port, wait_s=1.0,
+                   password=broker.passwords[login])
     now = seen["kiosk-1"]["health"].at
     lines = {d: describe(d, seen.get(d, {}), now) for d in ("kiosk-1", "display-hall", "box-1")}
     # Then each device says what matters.

@@ -8,11 +8,13 @@ other device's client id, while the real devices stay connected.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
 from antrean.broker import BrokerProcess, free_port, logins, write_broker_config
+from antrean.credentials import complete, hashed
 from antrean.protocol import Topics
 
 CONNECT_S = 5
@@ -64,7 +66,7 @@ def log_lines_through(broker: BrokerProcess, marker: str, count: int) -> list[st
     return list(broker.log)
 
 
-def attack(site, conf) -> tuple[list[str], dict[str, tuple[int, int]]]:
+def attack(site, conf, passwords) -> tuple[list[str], dict[str, tuple[int, int]]]:
     """Every login connects under every other login's client id while the real devices are
     on; returns the broker's log and (connects, drops) of each real device's link."""
     accounts = logins(site)
@@ -72,16 +74,16 @@ def attack(site, conf) -> tuple[list[str], dict[str, tuple[int, int]]]:
     broker = BrokerProcess(conf).start()
     real: dict[str, Link] = {}
     try:
-        real = {d: Link(broker, d, a.password, d) for d, a in accounts.items()}
+        real = {d: Link(broker, d, passwords[d], d) for d in accounts}
         attempts = 0
-        for intruder, account in accounts.items():
+        for intruder in accounts:
             # The intruder holds this card: its own device is the one it replaces.
             real.pop(intruder).close()
             for victim in accounts:
                 if victim != intruder:
-                    Link(broker, intruder, account.password, victim).close()
+                    Link(broker, intruder, passwords[intruder], victim).close()
                     attempts += 1
-            real[intruder] = Link(broker, intruder, account.password, intruder)
+            real[intruder] = Link(broker, intruder, passwords[intruder], intruder)
         for device, link in real.items():
             link.round_trip(t.health(device))
         # The last connection logged is the hub's own return: the log holds everything.
@@ -93,9 +95,15 @@ def attack(site, conf) -> tuple[list[str], dict[str, tuple[int, int]]]:
         broker.stop()
 
 
+def hall_broker(site, tmp_path) -> tuple[Path, dict[str, str]]:
+    passwords, _ = complete(site, {})
+    return write_broker_config(site, tmp_path / "b", hashes=hashed(passwords), port=free_port(),
+                               bind="127.0.0.1"), passwords
+
+
 def test_no_login_takes_over_another_devices_session(tmp_path, hall_site):
-    conf = write_broker_config(hall_site, tmp_path / "b", port=free_port(), bind="127.0.0.1")
-    log, real = attack(hall_site, conf)
+    conf, passwords = hall_broker(hall_site, tmp_path)
+    log, real = attack(hall_site, conf, passwords)
     # Every login's client ids were tried (hub, kiosks, displays, box and operators) ...
     assert {"hub", "kiosk-1", "display-hall", "box-1", "ops-status"} <= set(real)
     # ... and no session was closed for another, no device dropped or had to reconnect.
@@ -105,15 +113,14 @@ def test_no_login_takes_over_another_devices_session(tmp_path, hall_site):
 
 def test_without_the_binding_a_kiosk_login_knocks_the_hub_off(tmp_path, hall_site):
     # The control: the same broker config without use_username_as_clientid.
-    conf = write_broker_config(hall_site, tmp_path / "b", port=free_port(), bind="127.0.0.1")
+    conf, passwords = hall_broker(hall_site, tmp_path)
     text = conf.read_text()
     assert "use_username_as_clientid true\n" in text
     conf.write_text(text.replace("use_username_as_clientid true\n", ""))
-    accounts = logins(hall_site)
     broker = BrokerProcess(conf).start()
     try:
-        hub = Link(broker, "hub", accounts["hub"].password, "hub")
-        Link(broker, "kiosk-1", accounts["kiosk-1"].password, "hub").close()
+        hub = Link(broker, "hub", passwords["hub"], "hub")
+        Link(broker, "kiosk-1", passwords["kiosk-1"], "hub").close()
         log = log_lines_through(broker, TAKEOVER, 1)
         assert any(f"Client hub {TAKEOVER}" in line for line in log)
         hub.close()

@@ -48,7 +48,8 @@ def make_box(hall_site, broker, mock_factory, leds):
     made = []
 
     def make(**kw) -> CounterBox:
-        box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port,
+        box = CounterBox(hall_site, "box-1", password=broker.passwords["box-1"],
+                         host=broker.host, port=broker.port,
                          on_led=leds, **{"hold_time": 0.3, **kw})
         made.append(box)
         box.start()

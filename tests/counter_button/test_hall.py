@@ -19,6 +19,7 @@ from tests.counter_button.conftest import LedLog
 @pytest.fixture
 def real_hub(hall_site, broker, tmp_path):
     service = HubService(hall_site, str(tmp_path / "hub.sqlite"), broker.host, broker.port,
+                         password=broker.passwords["hub"],
                          now_ms=hall_clock())
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
@@ -50,7 +51,8 @@ def tap(pin) -> None:
 def test_press_next_calls_the_waiting_ticket_and_the_led_stays_on(
         hall_site, broker, real_hub, client_for, mock_factory):
     leds = LedLog()
-    box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port, on_led=leds)
+    box = CounterBox(hall_site, "box-1", password=broker.passwords["box-1"], host=broker.host,
+                     port=broker.port, on_led=leds)
     box.start()
     try:
         assert leds.wait_for(1, "off", timeout=10)      # the hub's heartbeat is heard
@@ -74,7 +76,8 @@ def test_a_restarted_box_shows_the_call_from_the_hubs_retained_counter_state(
         hall_site, broker, real_hub, client_for, mock_factory):
     # given counter 1 called a ticket, and its box went away
     first = LedLog()
-    box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port, on_led=first)
+    box = CounterBox(hall_site, "box-1", password=broker.passwords["box-1"], host=broker.host,
+                     port=broker.port, on_led=first)
     box.start()
     try:
         assert first.wait_for(1, "off", timeout=10)
@@ -85,7 +88,8 @@ def test_a_restarted_box_shows_the_call_from_the_hubs_retained_counter_state(
         box.stop()
     # when the box starts again, with no press and no reply
     again = LedLog()
-    box = CounterBox(hall_site, "box-1", host=broker.host, port=broker.port, on_led=again)
+    box = CounterBox(hall_site, "box-1", password=broker.passwords["box-1"], host=broker.host,
+                     port=broker.port, on_led=again)
     box.start()
     try:
         # then counter 1's retained state.counter lights its LED; idle counter 2 stays off

@@ -51,7 +51,7 @@ class BoxProcess:
             [sys.executable, "-c", "import sys; from antrean.cli import main; "
              "sys.exit(main(sys.argv[1:]))", "counter", "--config", str(SITE_FILE),
              "--device", "box-1", "--host", broker.host, "--port", str(broker.port),
-             "--virtual", *extra],
+             "--password-file", str(broker.password_file("box-1")), "--virtual", *extra],
             env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, cwd=tmp_path)
         self.lines: list[str] = []

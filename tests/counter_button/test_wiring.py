@@ -7,7 +7,7 @@ from counter_button.wiring import pins_of
 
 
 def box(pins, counters=(1, 2)):
-    return ButtonBox("box-1", "pw", counters=counters, pins=pins)
+    return ButtonBox("box-1", counters=counters, pins=pins)
 
 
 def test_reads_required_and_optional_pins():

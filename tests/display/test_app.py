@@ -51,7 +51,8 @@ class StandInHub:
     def __init__(self, site, broker):
         self.counters = tuple(site.counters)
         self.client = HallClient(site=site.id, device="hub", role="hub",
-                                 password=site.hub_password, host=broker.host, port=broker.port)
+                                 password=broker.passwords["hub"], host=broker.host,
+                                 port=broker.port)
         self.topics = self.client.topics
         self.rev = 0
         self.beating = threading.Event()
@@ -125,6 +126,7 @@ class App:
             [sys.executable, "-c", "import sys; from display.app import main; "
              "sys.exit(main(sys.argv[1:]))", "--config", str(SITE_FILE), "--device", device,
              "--host", broker.host, "--port", str(broker.port), "--windowed", size,
+             "--password-file", str(broker.password_file(device)),
              "--screenshot", str(self.shot), "--audio", audio,
              "--memory", str(tmp_path / f"{device}-memory.json")],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

@@ -53,7 +53,8 @@ class DisplayCore:
     def __init__(self, broker, tmp_path: Path, voice_cache: Path):
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.display.test_day", broker.host, str(broker.port),
-             str(tmp_path / "memory.json"), str(voice_cache)], cwd=ROOT,
+             str(tmp_path / "memory.json"), str(voice_cache),
+             str(broker.password_file("display-hall"))], cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True)
         self.spoken: list[int] = []
@@ -146,7 +147,8 @@ class NotingSink:
         pass
 
 
-def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
+def main(host: str, port: str, memory_path: str, voice_cache: str,
+         password_file: str) -> None:
     import logging
 
     import msgspec
@@ -168,7 +170,8 @@ def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
     voice = AnnouncementQueue({"id": clips.load_clip_set("id", voice_cache)}, NotingSink(),
                               clock=lambda: clock.now_ms() / 1000)
     client = HallClient(site=site.id, device=device.id, role="display",
-                        password=device.password, host=host, port=int(port))
+                        password=Path(password_file).read_text().strip(), host=host,
+                        port=int(port))
 
     def on_message(msg) -> None:
         for call in state.receive(msg.payload, retained=msg.retain):
@@ -185,4 +188,4 @@ def main(host: str, port: str, memory_path: str, voice_cache: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -12,6 +12,7 @@ import json
 import sys
 import threading
 import time
+from pathlib import Path
 
 from gpiozero.pins.mock import MockFactory
 
@@ -30,7 +31,9 @@ def main(argv: list[str]) -> int:
             print(json.dumps(obj), flush=True)
 
     factory = MockFactory()
-    box = CounterBox(site, "box-1", host=argv[1], port=int(argv[2]), pin_factory=factory,
+    password = Path(argv[3]).read_text().strip()
+    box = CounterBox(site, "box-1", password=password, host=argv[1], port=int(argv[2]),
+                     pin_factory=factory,
                      hold_time=0.3, on_led=lambda c, p: say({"led": c, "pattern": p.value}))
     box.start()
     finger = threading.Event()

@@ -24,7 +24,7 @@ from antrean.config import load_site
 from antrean.mqtt import HallClient
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock
-from tests.fixtures.sites import password_of, with_tool_logins
+from tests.fixtures.sites import with_tool_logins
 from tests.fixtures.netns import netns, open_broker  # noqa: F401  (fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -73,7 +73,8 @@ class Hall:
     def __init__(self, site, broker, db: Path):
         self.site, self.broker, self.db = site, broker, db
         self.hub_clock = hall_clock()        # one clock for every incarnation of the hub
-        self.hub = HubService(site, str(db), broker.host, broker.port, now_ms=self.hub_clock)
+        self.hub = HubService(site, str(db), broker.host, broker.port,
+                              password=broker.passwords["hub"], now_ms=self.hub_clock)
         self._thread = threading.Thread(target=self.hub.run, daemon=True, name="hub")
         self._thread.start()
         self._clients: list[HallClient] = []
@@ -91,7 +92,7 @@ class Hall:
 
     def _client(self, device: str) -> HallClient:
         client = HallClient(site=self.site.id, device=device, role="operator",
-                            password=password_of(self.site, device), host=self.broker.host,
+                            password=self.broker.passwords[device], host=self.broker.host,
                             port=self.broker.port, announce=False)
         self._clients.append(client)
         return client

@@ -25,9 +25,10 @@ pytestmark = pytest.mark.root
 class BoxProcess:
     """tests/faults/box_driver.py inside the namespace: taps in, LED changes out."""
 
-    def __init__(self, ns, port: int):
+    def __init__(self, ns, broker):
         self.proc = ns.python(["-m", "tests.faults.box_driver", str(SITE_FILE), ns.root_addr,
-                               str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               str(broker.port), str(broker.password_file("box-1"))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               stderr=subprocess.DEVNULL, text=True, bufsize=1)
         self.leds: list[tuple[int, str]] = []
         self.synced: set[int] = set()
@@ -100,7 +101,7 @@ class BoxProcess:
 
 @pytest.fixture
 def box(netns, open_hall):
-    b = BoxProcess(netns, open_hall.broker.port)
+    b = BoxProcess(netns, open_hall.broker)
     try:
         b.wait_led(1, "off", timeout=15)        # online, serving nobody
         yield b

@@ -34,7 +34,7 @@ class DisplayProcess:
     """``antrean display`` inside the namespace; what it shows is read from its
     ``--screenshot`` JSON, what it says from its ``--audio file:`` folder."""
 
-    def __init__(self, ns, tmp_path: Path, xdisplay: str, port: int):
+    def __init__(self, ns, tmp_path: Path, xdisplay: str, broker):
         self.shot = tmp_path / "shots" / "display-hall.png"
         self.calls = tmp_path / "spoken"
         self.kivy_home = tmp_path / "kivy"
@@ -44,7 +44,9 @@ class DisplayProcess:
         self.proc = ns.python(
             ["-c", "import sys; from display.app import main; sys.exit(main(sys.argv[1:]))",
              "--config", str(SITE_FILE), "--device", "display-hall", "--host", ns.root_addr,
-             "--port", str(port), "--windowed", "800x480", "--screenshot", str(self.shot),
+             "--port", str(broker.port), "--password-file",
+             str(broker.password_file("display-hall")), "--windowed", "800x480",
+             "--screenshot", str(self.shot),
              "--audio", f"file:{self.calls}", "--memory", str(tmp_path / "memory.json")],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
@@ -102,7 +104,7 @@ def test_a_display_cut_off_for_30_s_catches_up_at_once_and_speaks_no_old_call(
     for service in ("KTP", "KK", "PAM-BAYAR"):
         for _ in range(11):
             hall.ticket(service)
-    display = DisplayProcess(netns, tmp_path, xdisplay, hall.broker.port)
+    display = DisplayProcess(netns, tmp_path, xdisplay, hall.broker)
     try:
         display.wait_shown("the display up to date", lambda s: s["banner"] == ""
                            and s["time_text"] != "--:--", timeout=40)

@@ -34,7 +34,8 @@ class DisplayCore:
         self.announced: list[int] = []
         self._lock = threading.Lock()
         self.client = HallClient(site=site.id, device=device.id, role="display",
-                                 password=device.password, host=broker.host, port=broker.port,
+                                 password=broker.passwords[device.id], host=broker.host,
+                                 port=broker.port,
                                  deliver=lambda f: f())     # one thread: paho's
         t = self.client.topics
         for topic, qos in ((t.all_counters, 1), (t.called, 1), (t.clock, 0)):
@@ -66,6 +67,7 @@ class SwappableHall:
 
     def start(self) -> None:
         self.hub = HubService(self.site, str(self.db), self.broker.host, self.broker.port,
+                              password=self.broker.passwords["hub"],
                               now_ms=self.clock)
         self._thread = threading.Thread(target=self.hub.run, daemon=True, name="hub")
         self._thread.start()

@@ -21,7 +21,8 @@ def test_a_lease_granted_over_a_slow_link_is_kept_and_granted_once(netns, open_h
     with (tmp_path / "kiosk.log").open("wb") as log:
         kiosk = netns.python(["-m", "tests.kiosk.issuer_driver", str(SITE_FILE),
                               netns.root_addr, str(hall.broker.port), "9",
-                              str(tmp_path / "kiosk-state"), str(hall.hub_clock.now_ms())],
+                              str(tmp_path / "kiosk-state"), str(hall.hub_clock.now_ms()),
+                              str(hall.broker.password_file("kiosk-1"))],
                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True)
 
         def read():

@@ -137,7 +137,7 @@ def test_a_paused_counter_may_still_recall_and_skip_without_calling(hall):
 
 def test_a_box_operates_only_its_counters(make_hall):
     site = small_site()
-    site = dataclasses.replace(site, button_boxes={"box-1": ButtonBox("box-1", "pw",
+    site = dataclasses.replace(site, button_boxes={"box-1": ButtonBox("box-1",
                                                                       counters=(1,))})
     hall = make_hall(site)
     hall.issue("PAM-BAYAR")

@@ -85,7 +85,7 @@ def test_a_confirmation_from_a_past_day_is_refused(hall):
 
 def test_only_the_issuing_kiosk_or_an_operator_confirms(make_hall):
     site = small_site()
-    site = dataclasses.replace(site, kiosks={**site.kiosks, "kiosk-2": Kiosk("kiosk-2", "pw")})
+    site = dataclasses.replace(site, kiosks={**site.kiosks, "kiosk-2": Kiosk("kiosk-2")})
     hall = make_hall(site)
     ticket = hall.ok("kiosk-1", "ticket.request", service="KTP")["ticket"]
     assert hall.refused("kiosk-2", "ticket.printed", ticket=ticket["id"]) == "not_allowed"
@@ -98,7 +98,7 @@ def test_only_the_issuing_kiosk_or_an_operator_confirms(make_hall):
 def test_unknown_service_and_a_kiosk_limited_to_its_services(make_hall):
     site = small_site()
     site = dataclasses.replace(site, kiosks={
-        "kiosk-1": Kiosk("kiosk-1", "pw", services=("KTP",))})
+        "kiosk-1": Kiosk("kiosk-1", services=("KTP",))})
     hall = make_hall(site)
     assert hall.refused("kiosk-1", "ticket.request", service="NOPE") == "unknown_service"
     assert hall.refused("kiosk-1", "ticket.request", service="KK") == "not_allowed"
@@ -231,7 +231,7 @@ def test_an_offline_ticket_is_accepted_once_even_under_a_new_id(hall):
 
 def test_an_offline_number_outside_the_devices_leases_is_refused(make_hall):
     site = small_site()
-    site = dataclasses.replace(site, kiosks={**site.kiosks, "kiosk-2": Kiosk("kiosk-2", "pw")})
+    site = dataclasses.replace(site, kiosks={**site.kiosks, "kiosk-2": Kiosk("kiosk-2")})
     hall = make_hall(site)
     assert _offline(hall, 5001, MONDAY_9)["error"]["code"] == "lease_exhausted"
     hall.ok("kiosk-2", "lease.request", service="KTP")            # 5001..5010: kiosk-2's

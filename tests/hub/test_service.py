@@ -33,7 +33,7 @@ import sys
 from antrean.clock import PresetClock
 from tests.fixtures.sites import small_site
 from hub.service import HubService
-HubService(small_site(), sys.argv[1], "127.0.0.1", int(sys.argv[2]),
+HubService(small_site(), sys.argv[1], "127.0.0.1", int(sys.argv[2]), password=sys.argv[4],
            now_ms=PresetClock(int(sys.argv[3]))).run()
 """
 
@@ -45,8 +45,7 @@ class Device:
     def __init__(self, site, broker, device_id: str):
         self.topics = Topics(site.id)
         self.id = device_id
-        password = site.hub_password if device_id == "hub" else \
-            {d.id: d.password for d in site.devices()}[device_id]
+        password = broker.passwords[device_id]
         self.replies: dict[str, list[dict]] = {}
         self.arrived = threading.Condition()
         self.snapshots: dict[str, queue.Queue] = {"service": queue.Queue(),
@@ -133,6 +132,7 @@ def hall(tmp_path):
 def hub(hall, tmp_path):
     site, broker, _ = hall
     service = HubService(site, str(tmp_path / "hub.sqlite"), broker.host, broker.port,
+                         password=broker.passwords["hub"],
                          now_ms=hall_clock())
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
@@ -244,10 +244,10 @@ def test_the_hub_carries_on_after_a_broker_restart(hall, hub):
     assert snap["epoch"] == hub.epoch
 
 
-def _start_hub(db: Path, port: int, clock) -> subprocess.Popen:
+def _start_hub(db: Path, broker, clock) -> subprocess.Popen:
     """A hub process on the test's clock, carrying on from where that clock is now."""
-    return subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(db), str(port),
-                             str(clock.now_ms())], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-c", HUB_SCRIPT, str(db), str(broker.port),
+                             str(clock.now_ms()), broker.passwords["hub"]], cwd=ROOT,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -259,7 +259,7 @@ def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp
     site, broker, device = hall
     db = tmp_path / "hub.sqlite"
     clock = hall_clock()
-    hub = _start_hub(db, broker.port, clock)
+    hub = _start_hub(db, broker, clock)
     kiosk = device("kiosk-1")
     answers: dict[str, dict] = {}
     try:
@@ -268,7 +268,7 @@ def test_sigkill_mid_stream_loses_nothing_and_never_contradicts_itself(hall, tmp
             if i == 60:
                 os.kill(hub.pid, signal.SIGKILL)     # mid-stream: maybe before, maybe after commit
                 hub.wait(10)
-                hub = _start_hub(db, broker.port, clock)
+                hub = _start_hub(db, broker, clock)
             tries = 1
             reply = kiosk.wait_reply(cmd, timeout=3)
             while reply is None and tries < 10:          # retry with the same id, as devices do
@@ -305,7 +305,8 @@ def test_antrean_hub_tells_systemd_it_is_ready_and_feeds_the_watchdog(tmp_path):
            "WATCHDOG_USEC": "2000000"}
     hub = subprocess.Popen([sys.executable, "-m", "antrean.cli", "hub", "--config", str(config),
                             "--db", str(tmp_path / "hub.sqlite"), "--host", broker.host,
-                            "--port", str(broker.port), *clock_from(hall_clock())],
+                            "--port", str(broker.port), *clock_from(hall_clock()),
+                            "--password-file", str(broker.password_file("hub"))],
                            cwd=ROOT, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -332,7 +333,7 @@ def test_a_command_sent_on_the_hubs_first_snapshot_is_answered(tmp_path):
         kiosk.client.subscribe(kiosk.topics.service("KTP"), lambda m: first.put(m), qos=1)
         assert kiosk.client.wait_connected(10)
         service = HubService(site, str(tmp_path / f"hub-{attempt}.sqlite"), broker.host,
-                             broker.port, now_ms=hall_clock())
+                             broker.port, password=broker.passwords["hub"], now_ms=hall_clock())
         thread = threading.Thread(target=service.run, daemon=True)
         thread.start()
         try:

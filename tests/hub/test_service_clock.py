@@ -33,7 +33,8 @@ class HallAt:
         self.broker = run_broker(self.site, tmp_path / "broker")
         self.clock = hall_clock(start)
         self.hub = HubService(self.site, str(tmp_path / "hub.sqlite"), self.broker.host,
-                              self.broker.port, now_ms=self.clock)
+                              self.broker.port, password=self.broker.passwords["hub"],
+                              now_ms=self.clock)
         self._thread = threading.Thread(target=self.hub.run, daemon=True, name="hub")
         self._thread.start()
         assert self.hub.client.wait_connected(10)

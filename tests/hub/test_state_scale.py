@@ -15,7 +15,7 @@ from antrean.broker import run_broker
 from antrean.mqtt import HallClient
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock
-from tests.fixtures.sites import big_site, password_of
+from tests.fixtures.sites import big_site
 
 from .test_service import Device
 
@@ -27,7 +27,7 @@ class Tap:
         self.got: list[tuple[str, bytes, bool]] = []
         self.cond = threading.Condition()
         self.client = HallClient(site=site.id, device=name, role="operator", announce=False,
-                                 password=password_of(site, name), host=broker.host,
+                                 password=broker.passwords[name], host=broker.host,
                                  port=broker.port)
         self.topics = self.client.topics
         for topic in filters or (f"{self.topics.base}/state/#", self.topics.called):
@@ -65,7 +65,7 @@ def big_hall(tmp_path_factory):
     broker = run_broker(site, tmp / "broker")
     # The hub of an older Antrean, before ours starts: the hub's own login.
     hub_client = HallClient(site=site.id, device="hub", role="hub", announce=False,
-                            password=site.hub_password, host=broker.host, port=broker.port)
+                            password=broker.passwords["hub"], host=broker.host, port=broker.port)
     hub_client.start()
     assert hub_client.wait_connected(10)
     stale = b'{"v":1,"type":"state.hall","epoch":1,"rev":1,"at":1,"counters":{},"calls":[]}'
@@ -74,6 +74,7 @@ def big_hall(tmp_path_factory):
     hub_client.stop()
     tap = Tap(site, broker)
     hub = HubService(site, str(tmp / "hub.sqlite"), broker.host, broker.port,
+                     password=broker.passwords["hub"],
                      now_ms=hall_clock())
     thread = threading.Thread(target=hub.run, daemon=True)
     thread.start()

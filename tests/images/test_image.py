@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from antrean.broker import run_broker
+from antrean.credentials import complete, passwd_text
 from antrean.config import load_site
 from images import lock
 from kiosk.virtual_printer import VirtualPrinter
@@ -23,11 +24,12 @@ REPO = Path(__file__).resolve().parents[2]
 HALL = REPO / "examples/mini-hall.toml"
 
 
-def hub_device_file() -> bytes:
+def hub_device_file(passwords: dict) -> bytes:
     site = tomllib.loads(HALL.read_text())["site"]["id"]
     # As Notepad writes it: BOM and CRLF.
     return ("\ufeffROLE=hub\r\nSITE=" + site + "\r\nSITE_CONFIG=/boot/firmware/antrean/hall.toml"
-            "\r\nTIMEZONE=Asia/Jakarta\r\n").encode()
+            f"\r\nDEVICE_PASSWORD={passwords['hub']}\r\n"
+            "BROKER_PASSWD=/boot/firmware/antrean/passwd\r\nTIMEZONE=Asia/Jakarta\r\n").encode()
 
 
 def test_partition_table(built_image):
@@ -101,8 +103,10 @@ def section(manifest_text: str, name: str) -> list[str]:
 
 def test_hub_first_boot_provisions_and_starts(fresh_image, kernel, tmp_path):
     image = fresh_image
+    passwords, _ = complete(load_site(HALL), {})       # antrean credentials, in short
     machine.mcopy_in(image, HALL.read_bytes(), "antrean/hall.toml", tmp_path)
-    machine.mcopy_in(image, hub_device_file(), "antrean.txt", tmp_path)
+    machine.mcopy_in(image, passwd_text(passwords).encode(), "antrean/passwd", tmp_path)
+    machine.mcopy_in(image, hub_device_file(passwords), "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path).start()
     try:
         # Generous waits: under TCG one kernel module's signature check has taken 100 s.
@@ -212,11 +216,11 @@ def test_power_cut_during_writes_keeps_data(fresh_image, kernel, tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-def display_device_file(port: int) -> bytes:
+def display_device_file(broker) -> bytes:
     # 10.0.2.2 is the qemu host, where this test runs the hall's broker and hub.
     return ("ROLE=display\nSITE=mpp-mini\nDEVICE_ID=display-hall\n"
-            "DEVICE_PASSWORD=demo-GANTI-display-hall\n"
-            f"HUB_ADDRESS=10.0.2.2\nHUB_PORT={port}\n"
+            f"DEVICE_PASSWORD={broker.passwords['display-hall']}\n"
+            f"HUB_ADDRESS=10.0.2.2\nHUB_PORT={broker.port}\n"
             "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n").encode()
 
 
@@ -228,7 +232,8 @@ def hall_on_host(tmp_path):
     with (tmp_path / "hub.log").open("w") as log:
         hub = subprocess.Popen([sys.executable, "-m", "antrean.cli", "hub", "--config",
                                 str(HALL), "--db", str(tmp_path / "hub.sqlite"),
-                                "--port", str(broker.port), *clock_from(hall_clock())],
+                                "--port", str(broker.port), *clock_from(hall_clock()),
+                                "--password-file", str(broker.password_file("hub"))],
                                stdout=log, stderr=log)
     yield broker
     hub.terminate()
@@ -243,7 +248,7 @@ def test_display_first_boot_joins_the_hall_full_screen(fresh_image, kernel, tmp_
     and connected to the hall's broker on this host (the red banner goes away)."""
     image = fresh_image
     machine.mcopy_in(image, HALL.read_bytes(), "antrean/hall.toml", tmp_path)
-    machine.mcopy_in(image, display_device_file(hall_on_host.port), "antrean.txt", tmp_path)
+    machine.mcopy_in(image, display_device_file(hall_on_host), "antrean.txt", tmp_path)
     vm = machine.Machine(image, *kernel, machine.qemu_cmdline(image), tmp_path,
                          screen=True).start()
     try:
@@ -279,10 +284,11 @@ def banner_shown(shot: Image.Image) -> bool:
     return r > 150 and g < 80 and b < 80
 
 
-def kiosk_device_file(port: int, printer_port: int) -> bytes:
+def kiosk_device_file(broker, printer_port: int) -> bytes:
     # The hall's broker and hub, and a network ESC/POS printer, all on the qemu host.
-    return ("ROLE=kiosk\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\nDEVICE_PASSWORD=demo-GANTI-kiosk-1\n"
-            f"HUB_ADDRESS=10.0.2.2\nHUB_PORT={port}\n"
+    return ("ROLE=kiosk\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\n"
+            f"DEVICE_PASSWORD={broker.passwords['kiosk-1']}\n"
+            f"HUB_ADDRESS=10.0.2.2\nHUB_PORT={broker.port}\n"
             "SITE_CONFIG=/boot/firmware/antrean/hall.toml\n"
             f"PRINTER=network:10.0.2.2:{printer_port}\n").encode()
 
@@ -297,7 +303,7 @@ def test_kiosk_first_boot_shows_the_hall_with_its_own_printer(fresh_image, kerne
     image = fresh_image
     printer = VirtualPrinter(pty=False, out_dir=tmp_path / "tickets").start()
     machine.mcopy_in(image, HALL.read_bytes(), "antrean/hall.toml", tmp_path)
-    machine.mcopy_in(image, kiosk_device_file(hall_on_host.port, printer.port), "antrean.txt",
+    machine.mcopy_in(image, kiosk_device_file(hall_on_host, printer.port), "antrean.txt",
                      tmp_path)
     # The journal on the console too: a failure here shows the kiosk's own log.
     vm = machine.Machine(image, *kernel,

@@ -44,14 +44,14 @@ def say(**fields) -> None:
 
 class Driver:
     def __init__(self, config: str, host: str, port: int, printer_port: int, state_dir: str,
-                 now_ms: int):
+                 now_ms: int, password: str):
         self.site = load_site(config)
         self.kiosk = self.site.kiosks["kiosk-1"]
         self.jobs: queue.SimpleQueue = queue.SimpleQueue()
         own = PresetClock(now_ms)
         self.clock = HubClock(wall=lambda: own.now_ms() / 1000)
         self.client = HallClient(site=self.site.id, device=self.kiosk.id, role="kiosk",
-                                 password=self.kiosk.password, host=host, port=port,
+                                 password=password, host=host, port=port,
                                  deliver=self.jobs.put)
         self.clock.follow(self.client, self.client.topics)
         self.channel = CommandChannel(self.client, self.client.topics, self.kiosk.id, self.clock)
@@ -134,5 +134,6 @@ class Driver:
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    config, host, port, printer_port, state_dir, now_ms = sys.argv[1:7]
-    Driver(config, host, int(port), int(printer_port), state_dir, int(now_ms)).run()
+    config, host, port, printer_port, state_dir, now_ms, password_file = sys.argv[1:8]
+    Driver(config, host, int(port), int(printer_port), state_dir, int(now_ms),
+           Path(password_file).read_text().strip()).run()

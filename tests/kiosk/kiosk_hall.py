@@ -26,7 +26,7 @@ from antrean.config import load_site
 from antrean.protocol import Topics
 from hub.service import HubService
 from tests.fixtures.hallclock import WEDNESDAY_10, hall_clock
-from tests.fixtures.sites import password_of, with_tool_logins
+from tests.fixtures.sites import with_tool_logins
 from kiosk.virtual_printer import VirtualPrinter
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +60,7 @@ class Hall:
         self.db = tmp_path / "hub.sqlite"
         self.clock = hall_clock()
         self.hub = HubService(self.site, str(self.db), self.broker.host, self.broker.port,
+                              password=self.broker.passwords["hub"],
                               now_ms=self.clock)
         self._hub_thread = threading.Thread(target=self.hub.run, name="hub", daemon=True)
         self._hub_thread.start()
@@ -74,7 +75,7 @@ class Hall:
         operator tool's login, which may read everything."""
         topic = Topics(self.site.id).health(device)
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id="ops-watch")
-        c.username_pw_set("ops-watch", password_of(self.site, "ops-watch"))
+        c.username_pw_set("ops-watch", self.broker.passwords["ops-watch"])
         c.on_connect = lambda client, *_: client.subscribe(topic, 1)
         c.on_message = lambda client, userdata, m: self.health.put(json.loads(m.payload))
         c.connect(self.broker.host, self.broker.port)
@@ -89,7 +90,7 @@ class Hall:
         seen: list[dict] = []
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id="ops-tap", clean_session=False)
         c.reconnect_delay_set(0.1, 1)
-        c.username_pw_set("ops-tap", password_of(self.site, "ops-tap"))
+        c.username_pw_set("ops-tap", self.broker.passwords["ops-tap"])
         ready = threading.Event()
         c.on_connect = lambda client, *_: client.subscribe(Topics(self.site.id).cmd(device), 1)
         c.on_subscribe = lambda *_: ready.set()
@@ -122,6 +123,7 @@ class Hall:
               env: dict | None = None) -> "KioskRun":
         args = ["--config", str(self.config), "--device", "kiosk-1",
                 "--host", self.broker.host, "--port", str(self.broker.port),
+                "--password-file", str(self.broker.password_file("kiosk-1")),
                 "--printer", f"network:127.0.0.1:{self.printer.port}",
                 "--state-dir", str(state_dir or self.tmp / "kiosk-state"),
                 "--windowed", size, *extra]

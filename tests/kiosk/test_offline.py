@@ -29,7 +29,7 @@ class KioskProcess:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tests.kiosk.issuer_driver", str(h.config), h.broker.host,
              str(h.broker.port), str(h.printer.port), str(tmp_path / "kiosk-state"),
-             str(h.clock.now_ms())],
+             str(h.clock.now_ms()), str(h.broker.password_file("kiosk-1"))],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
         self.events: queue.Queue = queue.Queue()
