@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import tomllib
 from pathlib import Path
@@ -152,6 +153,32 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)   # O_CREAT's mode does not apply to a file that already existed
 
 
+# ---- halls from before: passwords written in the hall's TOML ----------------------------------
+_PASSWORD_LINE = re.compile(r"^\s*password\s*=.*$\n?", re.M)
+_EMPTY_HUB = re.compile(r"^\[hub\]\s*\n(?=\s*(\[|\Z))", re.M)
+
+
+def adopt(path: Path) -> dict[str, str]:
+    """Take the passwords an older hall TOML holds (so cards provisioned with them keep
+    working) and remove them from the file. Returns login -> password."""
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"not valid TOML: {e}", str(path)) from None
+    found = {}
+    if isinstance(raw.get("hub"), dict) and isinstance(raw["hub"].get("password"), str):
+        found["hub"] = raw["hub"]["password"]
+    for table in ("kiosks", "displays", "button_boxes", "operators"):
+        for item in raw.get(table, []) if isinstance(raw.get(table), list) else []:
+            if isinstance(item, dict) and isinstance(item.get("password"), str) \
+                    and isinstance(item.get("id"), str):
+                found[item["id"]] = item["password"]
+    if found:
+        path.write_text(_EMPTY_HUB.sub("", _PASSWORD_LINE.sub("", text)), encoding="utf-8")
+    return found
+
+
 # ---- a role's own password ---------------------------------------------------------------------
 def add_login_arguments(parser: argparse.ArgumentParser, *, device_config: bool = True) -> None:
     """``--device-config`` (unless the role declares its own) and ``--password-file``."""
@@ -219,10 +246,17 @@ def main(argv: list[str]) -> int:
                              "card, e.g. E:/antrean/passwd; its device file's BROKER_PASSWD)")
     parser.add_argument("--show", action="append", default=[], metavar="LOGIN",
                         help="print this login's DEVICE_PASSWORD line (repeatable)")
+    parser.add_argument("--adopt", action="store_true",
+                        help="a hall TOML from before that still holds passwords: keep them "
+                             "(cards keep working) and remove them from the file")
     args = parser.parse_args(argv)
     from .config import load_site
+    adopted = adopt(Path(args.config)) if args.adopt else {}
+    if adopted:
+        print(f"{args.config}: {len(adopted)} password(s) moved to {args.keys}")
     site = load_site(args.config)
-    passwords, made = complete(site, read_keys(args.keys, site.id), args.rotate)
+    known = {**adopted, **read_keys(args.keys, site.id)}
+    passwords, made = complete(site, known, args.rotate)
     write_keys(args.keys, site.id, passwords)
     print(f"{args.keys}: {len(passwords)} logins, {len(made)} new password(s)")
     if args.passwd is not None:

@@ -227,3 +227,28 @@ def test_credentials_refuse_an_unknown_login_and_a_foreign_keys_file(hall):
     with pytest.raises(ConfigError, match="for site 'mpp-lain'"):
         credentials_main(["--config", str(hall / "hall.toml"), "--keys",
                           str(hall / "keys.toml")])
+
+
+def test_a_hall_from_before_keeps_its_passwords_and_loses_them_from_the_file(tmp_path):
+    # Given a hall TOML as older versions wrote it, with passwords on every card,
+    text = (EXAMPLES / "mini-hall.toml").read_text(encoding="utf-8")
+    text = text.replace("[rules]", '[hub]\npassword = "demo-GANTI-hub"\n\n[rules]', 1)
+    text = text.replace('id = "kiosk-1"\n', 'id = "kiosk-1"\npassword = "demo-GANTI-kiosk-1"\n')
+    (tmp_path / "hall.toml").write_text(text, encoding="utf-8")
+    assert load_site_problems(tmp_path / "hall.toml") == ["hub", "kiosks[0].password"]
+    # when the technician adopts them,
+    assert credentials_main(["--config", str(tmp_path / "hall.toml"), "--keys",
+                             str(tmp_path / "keys.toml"), "--adopt"]) == 0
+    # then the keys keep them (cards provisioned with them keep working), the others are new,
+    keys = read_keys(tmp_path / "keys.toml")
+    assert (keys["hub"], keys["kiosk-1"]) == ("demo-GANTI-hub", "demo-GANTI-kiosk-1")
+    assert set(keys) == set(logins(load_site(tmp_path / "hall.toml")))
+    # and the hall's TOML holds no password any more, everything else as it was.
+    after = (tmp_path / "hall.toml").read_text(encoding="utf-8")
+    assert "password =" not in after and "[hub]" not in after
+    assert after == (EXAMPLES / "mini-hall.toml").read_text(encoding="utf-8")
+
+
+def load_site_problems(path: Path) -> list[str]:
+    from antrean.config import check_site
+    return [p.key for p in check_site(path)]
