@@ -47,7 +47,7 @@ class Desk:
             cmd = protocol.decode(payload, protocol.COMMANDS)
         except ProtocolError as e:
             log.warning("refused payload from %s: %s", device, e)
-            cmd = e
+            cmd = e.with_traceback(None)    # its frames hold copies of the payload
         self._taken.append((device, payload, cmd))
 
     def answer(self) -> list[Answer]:
