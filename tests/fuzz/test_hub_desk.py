@@ -27,7 +27,7 @@ from .strategies import DEVICES, FAST, SLOW, command_payloads, hostile_corpus
 
 ROUNDS = 20                 # of the 16 hostile payloads: 320 (tracemalloc makes each slow)
 devices = st.one_of(st.sampled_from(DEVICES), st.text(max_size=70))
-batches = st.lists(st.tuples(devices, command_payloads()), min_size=1, max_size=4)
+batches = st.lists(st.tuples(devices, command_payloads()), min_size=1, max_size=3)
 
 
 class Hub:
