@@ -16,8 +16,13 @@ from msgspec import Meta, Struct
 # ---- field types ----------------------------------------------------------------------------
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 Id = Annotated[str, Meta(pattern=ID_PATTERN, description="1-64 of A-Z a-z 0-9 _ . -")]
-Ms = Annotated[int, Meta(ge=0, description="milliseconds since the Unix epoch, hub clock")]
-Count = Annotated[int, Meta(ge=0)]
+# Bounded so every receiver can use them as they are: a time is a date of any time zone (the
+# year 3000 is far from datetime's 9999), a count fits SQLite's signed 64-bit INTEGER.
+MAX_MS = 32_503_680_000_000         # 3000-01-01T00:00Z
+MAX_COUNT = 2**63 - 1
+Ms = Annotated[int, Meta(ge=0, le=MAX_MS, description="milliseconds since the Unix epoch, "
+                         "hub clock, before the year 3000")]
+Count = Annotated[int, Meta(ge=0, le=MAX_COUNT)]
 Day = Annotated[str, Meta(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, local")]
 Priority = Optional[Literal["elderly", "disabled", "pregnant"]]
 Status = Literal["printing", "waiting", "called", "done", "skipped", "no_show", "cancelled",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 import msgspec
@@ -19,7 +20,18 @@ from .errors import ProtocolError
 VERSION = 1
 ROOT = "antrean"
 MAX_PAYLOAD = 64 * 1024
+# Refused before parsing (docs/protocol.md, "Conventions"): no parser's recursion or Python's
+# 4,300-digit int limit is ever what stops a payload.
+MAX_DEPTH = 32          # objects and arrays inside one another, the payload's object included
+MAX_DIGITS = 20         # digits in a row in a number: every 64-bit integer has at most 20
+MAX_DETAIL = 200        # characters of a reason quoted from msgspec (it quotes bad values)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+# A JSON string, or an unterminated one up to the end: possessive, so every byte is looked
+# at once (an unterminated string must not make the scan quadratic).
+_STRING = re.compile(rb'"(?:[^"\\]++|\\.)*+"?', re.DOTALL)
+_LONG_NUMBER = re.compile(rb"[0-9]{%d}" % (MAX_DIGITS + 1))
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = tuple(1 if b in b"[{" else -1 if b in b"]}" else 0 for b in range(256))
 
 # Topic templates below the site root ``antrean/v1/<site>/``. The document lists these.
 TOPIC_TEMPLATES = {
@@ -161,6 +173,7 @@ def decode(payload: bytes,
     `$.counter`")."""
     if len(payload) > MAX_PAYLOAD:
         raise ProtocolError("too_large", f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD}")
+    _check_limits(payload)
     env = _parse(payload, _Envelope)
     version = env.v
     # JSON true and 1.0 equal 1 in Python: the version must be the integer itself.
@@ -180,22 +193,54 @@ def decode(payload: bytes,
     return _parse(payload, kinds[mtype])
 
 
-def _parse(payload: bytes, kind: type) -> Any:
-    """UTF-8 JSON (RFC 8259 allows no other encoding on the wire) holding one object."""
+def _check_limits(payload: bytes) -> None:
+    """UTF-8 (RFC 8259 allows no other encoding on the wire), nested at most ``MAX_DEPTH``
+    deep, no number of more than ``MAX_DIGITS`` digits: checked on the bytes, before any
+    parser sees them. Outside strings, so a string may hold brackets and digits."""
     try:
         payload.decode("utf-8")
     except UnicodeDecodeError:
         raise ProtocolError("bad_payload", "not UTF-8 text") from None
+    bare = _outside_strings(payload)
+    if _LONG_NUMBER.search(bare):
+        raise ProtocolError("bad_payload", f"a number too long (more than {MAX_DIGITS} digits)")
+    if _too_deep(bare):
+        raise ProtocolError("bad_payload", f"JSON nested too deeply (more than {MAX_DEPTH})")
+
+
+def _outside_strings(payload: bytes) -> bytes:
+    """The payload with every string emptied (UTF-8 multi-byte sequences hold no ASCII
+    byte, so this works on the bytes)."""
+    return _STRING.sub(b'""', payload)
+
+
+def _too_deep(bare: bytes) -> bool:
+    brackets = bare.translate(None, _NOT_BRACKET)
+    return len(brackets) > MAX_DEPTH and max(accumulate(map(_STEP.__getitem__, brackets))) \
+        > MAX_DEPTH
+
+
+def _parse(payload: bytes, kind: type) -> Any:
+    """JSON holding one object of ``kind`` (the limits are checked already)."""
     try:
         return msgspec.json.decode(payload, type=kind)
     except msgspec.ValidationError as e:
-        if kind is _Envelope:
+        if kind is _Envelope and not payload.lstrip().startswith(b"{"):
             raise ProtocolError("bad_payload", "payload must be a JSON object") from None
-        raise ProtocolError("bad_payload", str(e)) from None
+        raise ProtocolError("bad_payload", _shortened(str(e))) from None
     except msgspec.DecodeError as e:
-        raise ProtocolError("bad_payload", f"not JSON: {e}") from None
-    except RecursionError:
+        raise ProtocolError("bad_payload", f"not JSON: {_shortened(str(e))}") from None
+    except RecursionError:      # not reached within MAX_DEPTH; kept as the last guard
         raise ProtocolError("bad_payload", "JSON nested too deeply") from None
+
+
+def _shortened(reason: str) -> str:
+    """msgspec quotes the value it refused: keep its start and the path at the end, so a
+    64 KB value makes neither a 64 KB log line nor a reply over the payload limit."""
+    if len(reason) <= MAX_DETAIL:
+        return reason
+    half = MAX_DETAIL // 2
+    return f"{reason[:half]}...{reason[-half:]}"
 
 
 def _check_id(cid: Any) -> None:
@@ -206,11 +251,19 @@ def _check_id(cid: Any) -> None:
                             "or '-' (it names the reply)")
 
 
+class _IdOnly(msgspec.Struct):
+    id: Any = msgspec.UNSET
+
+
 def command_id(payload: bytes) -> str | None:
-    """Best effort: the id of a command we could not validate, to address the error reply."""
-    try:
-        msg = json.loads(payload)
-        cid = msg.get("id") if isinstance(msg, dict) else None
-        return cid if isinstance(cid, str) and valid_id(cid) else None
-    except (ValueError, UnicodeDecodeError, RecursionError):
+    """Best effort: the id of a command we could not validate, to address the error reply.
+    Read as ``decode`` reads it (the last of repeated keys), whatever the rest holds: a
+    number too long elsewhere is skipped unread. None for JSON nested too deeply, not an
+    object, or an id that is not topic-safe."""
+    if _too_deep(_outside_strings(payload)):
         return None
+    try:
+        cid = msgspec.json.decode(payload, type=_IdOnly).id
+    except (msgspec.DecodeError, RecursionError):       # ValidationError is a DecodeError
+        return None
+    return cid if isinstance(cid, str) and valid_id(cid) else None

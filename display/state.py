@@ -282,7 +282,7 @@ def _last_call_id(snapshot: StateCounter | None) -> int:
 def _zone(name: str, fallback: dt.tzinfo | None = None) -> dt.tzinfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):    # OSError: a name too long
         if fallback is not None:
             return fallback
         raise ConfigError(f"unknown time zone {name!r}", key="timezone") from None

@@ -1,10 +1,11 @@
 """The hub process: the MQTT adapter around the queue engine.
 
 One loop owns the engine. paho's network thread only puts work on ``self.inbox``; the loop
-executes the commands that arrived together in one SQLite transaction (each in a savepoint of
-its own, so one command's bug rolls back only that command), answers each after the commit,
-acknowledges it to the broker only then (so a hub killed mid-batch gets them again and answers
-them idempotently), and publishes the snapshots that changed once the inbox is drained.
+hands each command to the desk (hub/desk.py), which executes the commands that arrived together
+in one SQLite transaction (each in a savepoint of its own, so one command's bug rolls back
+only that command); the loop answers each after the commit, acknowledges it to the broker
+only then (so a hub killed mid-batch gets them again and answers them idempotently), and
+publishes the snapshots that changed once the inbox is drained.
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ from antrean.protocol import Topics
 from antrean.sdnotify import Watchdog
 from antrean.site import Site
 
-from . import strings
+from .desk import Desk
 from .queue import ALL, QueueEngine
 from .store import Store
 
@@ -68,7 +69,8 @@ class HubService:
         self.rev = 0
         self.inbox: queue.Queue[Callable[[], None]] = queue.Queue()
         self._stop = threading.Event()
-        self._batch: list[tuple] = []               # (message, device, command or refusal)
+        self.desk = Desk(self.engine, self.store, now_ms)
+        self._taken: list = []                      # the Incoming of each command the desk took
         self._dirty: set[tuple] = set()            # snapshot keys to publish
         self._sent: dict[tuple, dict] = {}          # key -> body last published
         self.errors: deque[str] = deque(maxlen=10)  # the latest, for health/hub
@@ -115,7 +117,7 @@ class HubService:
             return
         while True:
             self._run_job(job)
-            if len(self._batch) >= MAX_BATCH:
+            if len(self.desk) >= MAX_BATCH:
                 self._execute_batch()
             try:
                 job = self.inbox.get_nowait()
@@ -134,39 +136,20 @@ class HubService:
     # ---- commands ---------------------------------------------------------------------
     def _on_command(self, msg) -> None:
         """Decode now; execute with the batch (see _drain), in the order received."""
-        device = self.topics.device_of(msg.topic)
-        try:
-            self._batch.append((msg, device, protocol.decode(msg.payload, protocol.COMMANDS)))
-        except ProtocolError as e:
-            log.warning("refused payload from %s: %s", device, e)
-            self._batch.append((msg, device, e))
+        self.desk.take(self.topics.device_of(msg.topic), msg.payload)
+        self._taken.append(msg)
 
     def _execute_batch(self) -> None:
-        batch, self._batch = self._batch, []
-        if not batch:
-            return
-        now = self.now_ms()
-        with self.store.transaction():      # each command in its own savepoint inside
-            outcomes = [None if isinstance(cmd, ProtocolError) else
-                        self.engine.execute(device, cmd, now) for _, device, cmd in batch]
+        taken, self._taken = self._taken, []
         # Committed: now they may be answered, announced and acknowledged, in order.
-        for (msg, device, cmd), outcome in zip(batch, outcomes):
-            if outcome is None:
-                self._reply(device, protocol.command_id(msg.payload),
-                            strings.envelope_refusal(cmd.code, cmd.message))
-            else:
-                self._reply(device, cmd.id, outcome.reply)
-                for call in outcome.calls:
-                    self.client.publish(self.topics.called, protocol.encode(
-                        "called", db=self.db_id, call=call), qos=1)
-                self._dirty |= outcome.changed
+        for msg, answer in zip(taken, self.desk.answer()):
+            if answer.reply is not None:
+                self.client.publish(self.topics.reply(answer.device), answer.reply, qos=1)
+            for call in answer.calls:
+                self.client.publish(self.topics.called, protocol.encode(
+                    "called", db=self.db_id, call=call), qos=1)
+            self._dirty |= answer.changed
             msg.ack()
-
-    def _reply(self, device: str, cmd_id: str | None, reply: dict) -> None:
-        if not protocol.valid_id(device):
-            return
-        self.client.publish(self.topics.reply(device),
-                            protocol.encode("reply", id=cmd_id, **reply), qos=1)
 
     # ---- state ------------------------------------------------------------------------
     def _tick(self) -> None:

@@ -103,11 +103,23 @@ def envelope_refusal(code: str, detail_en: str) -> dict:
                                    "message_en": detail_en[:1].upper() + detail_en[1:] + "."}}
 
 
+QUOTED = 80     # characters of a value a sender chose (a ticket id) quoted in a message
+
+
 def refusal(key: str, **fields) -> dict:
-    """An error reply: ``{"ok": False, "error": {"code", "message", "message_en"}}``."""
+    """An error reply: ``{"ok": False, "error": {"code", "message", "message_en"}}``. A value
+    longer than ``QUOTED`` is shortened: a sender's 40 KB ticket id quoted twice would make
+    a reply over the payload limit."""
     code, text_id, text_en = MESSAGES[key]
+    fields = {k: _short(v) for k, v in fields.items()}
     return {"ok": False, "error": {"code": code, "message": text_id.format(**fields),
                                    "message_en": text_en.format(**fields)}}
+
+
+def _short(value):
+    if isinstance(value, str) and len(value) > QUOTED:
+        return value[:QUOTED - 3] + "..."
+    return value
 
 
 def clock_id(t: dt.time | dt.datetime) -> str:

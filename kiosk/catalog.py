@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from antrean import protocol
+from antrean.errors import ProtocolError
 from antrean.messages import StateService
 from antrean.site import Kiosk, Site
 
 log = logging.getLogger("antrean.kiosk")
+_SERVICE_STATE = (StateService,)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class Catalog:
 
     def __init__(self, site: Site, kiosk: Kiosk):
         self.site = site
+        self._topics = protocol.Topics(site.id)
         allowed = set(kiosk.services or site.services)
         # config order is the order the hall chose; keep it
         self.service_ids = [s for s in site.services if s in allowed]
@@ -69,6 +73,20 @@ class Catalog:
     def known(self) -> bool:
         """The hub's state is known for at least one service this kiosk offers."""
         return bool(self.queues)
+
+    def receive(self, topic: str, payload: bytes) -> bool:
+        """One raw message of ``state/service/<service>``: decoded here, then ``update``. A
+        bad payload, or a state filed under another service's topic (the order is per topic),
+        is logged and changes nothing. True when taken."""
+        try:
+            state = protocol.decode(payload, _SERVICE_STATE)
+        except ProtocolError as e:
+            log.warning("ignoring bad state.service on %s: %s", topic, e)
+            return False
+        if topic != self._topics.service(state.service):
+            log.warning("ignoring state.service of %s on %s", state.service, topic)
+            return False
+        return self.update(state)
 
     def update(self, state: StateService) -> bool:
         """Take ``state`` (decoded at the edge, so its fields are what the protocol says) if

@@ -34,10 +34,9 @@ from kivy.uix.behaviors import ButtonBehavior  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
-from antrean import messages, protocol  # noqa: E402
 from antrean.clock import HubClock  # noqa: E402
 from antrean.command import CommandChannel  # noqa: E402
-from antrean.errors import ProtocolError, StorageError  # noqa: E402
+from antrean.errors import StorageError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame  # noqa: E402
@@ -58,7 +57,6 @@ KV_FILES = ("widgets", "home", "services", "priority", "printing", "done", "erro
 MAX_FPS = 20            # taps feel instant; idles at well under 1 % of a core
 UPKEEP_S = 30.0         # leases, printer status and health, while nobody is printing
 HUB_SILENT_S = 5.0      # docs/protocol.md: no heartbeat for 5 s = hub unreachable
-_SERVICE_STATE = (messages.StateService,)
 PRINTER_DETAIL = {"ok": "online, paper adequate", "paper_low": "paper near end",
                   "no_paper": "paper end", "cover_open": "cover open",
                   "offline": "printer unreachable or offline", "unknown": "no status read"}
@@ -295,16 +293,7 @@ class KioskApp(App):
         return [topics.all_services]
 
     def _on_service_state(self, msg) -> None:
-        try:
-            state = protocol.decode(msg.payload, _SERVICE_STATE)
-        except ProtocolError as e:
-            log.warning("ignoring bad state.service on %s: %s", msg.topic, e)
-            return
-        # The order is per topic: a state filed under another service's topic is not its.
-        if msg.topic != self.client.topics.service(state.service):
-            log.warning("ignoring state.service of %s on %s", state.service, msg.topic)
-            return
-        if self.catalog.update(state):
+        if self.catalog.receive(msg.topic, msg.payload):
             # A hall's services arrive one message each (hundreds at connect): redraw the
             # lists once per frame, not once per message.
             self.lists_current = False

@@ -87,3 +87,57 @@ def test_command_id_is_recovered_for_the_error_reply_only_when_safe():
 def test_unicode_survives_encoding():
     raw = protocol.encode("health", device="k", role="kiosk", at=1, note="Antrean ñ")
     assert json.loads(raw)["note"] == "Antrean ñ"
+
+
+NEXT = b'{"v":1,"type":"counter.next","id":"a","sent_at":1,"counter":3'
+
+
+@pytest.mark.parametrize("extra, reason", [
+    (b"[" * 32 + b"]" * 32, "nested too deeply"),              # 33 with the object
+    (b'{"a":' * 32 + b"1" + b"}" * 32, "nested too deeply"),
+    (b"1" * 21, "number too long"),
+    (b"-" + b"1" * 5000, "number too long"),
+    (b"0." + b"1" * 21, "number too long"),
+])
+def test_deep_nesting_and_long_numbers_are_refused_before_parsing(extra, reason):
+    """Anywhere in the payload, extra fields too: no parser's recursion limit or Python's
+    4,300-digit int limit decides, the protocol's limits do (docs/protocol.md)."""
+    with pytest.raises(ProtocolError) as e:
+        protocol.decode(NEXT + b',"x":' + extra + b"}", protocol.COMMANDS)
+    assert e.value.code == "bad_payload" and reason in e.value.message
+
+
+@pytest.mark.parametrize("extra", [
+    b"[" * 31 + b"]" * 31,                                      # 32 with the object
+    b"1" * 20,
+    b'"' + b"[{" * 1000 + b"9" * 5000 + b'\\"]"',               # inside a string: text
+])
+def test_payloads_within_the_limits_are_read(extra):
+    assert protocol.decode(NEXT + b',"x":' + extra + b"}", protocol.COMMANDS).counter == 3
+
+
+def test_an_unterminated_string_does_not_make_the_check_slow():
+    payload = b'"' + b'\\"' * 30000             # every quote escaped: one string to the end
+    with pytest.raises(ProtocolError) as e:
+        protocol.decode(payload, protocol.COMMANDS)
+    assert e.value.code == "bad_payload"
+
+
+def test_a_refused_value_is_quoted_short():
+    payload = (b'{"v":1,"type":"ticket.request","id":"a","sent_at":1,"service":"KTP",'
+               b'"priority":"' + b"y" * 60000 + b'"}')
+    with pytest.raises(ProtocolError) as e:
+        protocol.decode(payload, protocol.COMMANDS)
+    assert len(e.value.message) <= protocol.MAX_DETAIL + 3
+    assert e.value.message.endswith("at `$.priority`")
+
+
+@pytest.mark.parametrize("payload, cid", [
+    (NEXT + b',"x":' + b"9" * 5000 + b"}", "a"),                # read past the long number
+    (b'{"id":"a","id":"b"}', "b"),                             # the last, as decode reads it
+    (b'{"id":"a","x":' + b"[" * 40 + b"]" * 40 + b"}", None),    # too deep to read
+    (b"[" * 30000 + b"]" * 30000, None),
+    (b'{"id":"a",' + b"\xff" + b"}", None),
+])
+def test_command_id_reads_the_id_as_decode_would(payload, cid):
+    assert protocol.command_id(payload) == cid

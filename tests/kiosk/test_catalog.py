@@ -186,3 +186,14 @@ def test_agency_logo_is_used_when_the_file_exists(tmp_path):
     by_id = {a.id: a for a in Catalog(site, site.kiosks["kiosk-1"]).agencies()}
     assert by_id["dukcapil"].logo == str(tmp_path / "dukcapil.png")
     assert by_id["pdam"].logo == ""          # initials instead
+
+
+def test_a_raw_state_is_taken_only_from_its_own_services_topic():
+    catalog = kiosk_1()
+    topics = protocol.Topics(catalog.site.id)
+    raw = payload("KK", 3, waiting=2)
+    assert not catalog.receive(topics.service("KTP"), raw)        # filed under another's
+    assert not catalog.receive(topics.service("KK"), b"[" * 30_000 + b"]" * 30_000)
+    assert not catalog.known
+    assert catalog.receive(topics.service("KK"), raw)
+    assert catalog.queues["KK"].waiting == 2
