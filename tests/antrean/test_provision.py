@@ -437,3 +437,38 @@ def test_every_key_is_documented_and_tested_here():
     documented = re.findall(r"^\| `([A-Z_]+)` \|", doc, re.M)
     assert sorted(documented) == sorted(KEYS)
     assert set(KEYS) == set(REQUIRED) | set(SAMPLES) | {"COUNTERS"}
+
+
+# ---- the documents' examples provision as written -----------------------------------------
+DOCUMENTS = {"README.md": 0, "images/README.md": 2, "docs/device-file.md": 4}   # at least
+
+
+def device_file_examples(markdown: str) -> list[str]:
+    """Every code block (indented or fenced) that is a device file: starts with ROLE=."""
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", markdown, re.M | re.S)
+    blocks += ["".join(line[4:] + "\n" for line in paragraph.splitlines())
+               for paragraph in re.split(r"\n\s*\n", markdown)
+               if all(line.startswith("    ") for line in paragraph.splitlines())]
+    return [b.strip() + "\n" for b in blocks if b.lstrip().startswith("ROLE=")]
+
+
+EXAMPLES_IN_DOCS = [(doc, i, text) for doc in DOCUMENTS for i, text in enumerate(
+    device_file_examples((EXAMPLES.parent / doc).read_text(encoding="utf-8")))]
+
+
+def test_the_documents_have_their_device_file_examples():
+    for doc, least in DOCUMENTS.items():
+        assert sum(1 for d, _, _ in EXAMPLES_IN_DOCS if d == doc) >= least, doc
+
+
+@pytest.mark.parametrize("doc, index, text", EXAMPLES_IN_DOCS,
+                         ids=[f"{d}#{i}" for d, i, _ in EXAMPLES_IN_DOCS])
+def test_every_device_file_example_provisions_as_written(tmp_path, doc, index, text):
+    # Given a card with the example hall as its hall's TOML, and the document's device file.
+    root = tmp_path / "root"
+    (root / HALL).parent.mkdir(parents=True)
+    shutil.copyfile(EXAMPLES / "mpp-madiun.toml", root / HALL)
+    # When it is provisioned, then it applies without a problem.
+    result = provision(device_file(root, text), root)
+    assert result.problems == [], "\n".join(str(p) for p in result.problems)
+    assert result.exit_code == 0
