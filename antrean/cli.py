@@ -45,7 +45,7 @@ def _help() -> str:
     lines = [USAGE, "", "commands:"]
     lines += [f"  {name:<{width}}  {text}" for name, (_, _, text) in COMMANDS.items()]
     lines += ["", "exit codes: 0 ok, 1 bug, 2 usage, 3 config, 4 protocol, 5 hardware, "
-              "6 storage, 7 broker"]
+              "6 storage, 7 broker, 8 status: something needs a technician"]
     return "\n".join(lines)
 
 

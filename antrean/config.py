@@ -20,6 +20,7 @@ from .config_fields import (BOOL, INT, INTS, LIST, MISSING, TABLE, TEXT, TEXTS, 
                             Report, describe)
 from .config_locator import KeyLocator, KeyPath
 from .errors import ConfigError
+from .pins import pin_problems
 from .site import (COUNTER_POLICIES, DISPLAY_LAYOUTS, LANGUAGES, WEEKDAYS, Agency, ButtonBox, Counter,
                    Display, Hours, Kiosk, Operator, QueueRules, Service, Site)
 
@@ -413,10 +414,9 @@ class _SiteReader(FieldReader):
                                f"box (line {self.r.line(owner[cid])}); one box per counter")
                 owner.setdefault(cid, where + ("counters", i))
             pins = self.get(tbl, where, "pins", TABLE, {}) or {}
-            for key in pins if listed is not None else ():
-                if key not in {str(c) for c in listed}:
-                    self.r.add(where + ("pins", key), f"pins for counter {key!r}, which "
-                               "this box does not list in counters")
+            # The very check `antrean counter` makes before it claims the pins.
+            for problem in pin_problems(pins, listed) if listed is not None else ():
+                self.r.add(where + ("pins", *problem.key), problem.message)
             if did is not None:
                 out[did] = ButtonBox(did, served, pins)
         return out

@@ -103,6 +103,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "bad_timezone": ("zona waktu '{value}' tidak dikenal; maksud Anda {hint}?",
                      "unknown time zone '{value}'; did you mean {hint}?"),
     "bad_rotation": ("harus 0, 90, 180 atau 270", "must be 0, 90, 180 or 270"),
+    "rotation_role": ("hanya kios dan layar yang memiliki layar, bukan {value}",
+                      "only a kiosk or a display has a screen, not a {value}"),
     "printer_role": ("hanya kios yang memiliki printer", "only a kiosk has a printer"),
     "bad_printer": ("gunakan file:/dev/usb/lp0, serial:/dev/ttyUSB0:9600, "
                     "network:192.168.1.50:9100, usb:0416:5011 atau dummy",
@@ -115,8 +117,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "the hall's TOML file has problems: {value}"),
     "site_mismatch": ("SITE tidak sama dengan id situs di berkas TOML aula ('{value}')",
                       "SITE differs from the site id in the hall's TOML file ('{value}')"),
-    "device_not_in_site": ("perangkat '{value}' tidak ada di berkas TOML aula",
-                           "device '{value}' is not listed in the hall's TOML file"),
+    "device_not_in_site": ("perangkat '{value}' tidak ada di berkas TOML aula ({kind}: {hint})",
+                           "device '{value}' is not listed in the hall's TOML file "
+                           "({kind}: {hint})"),
+    "device_other_kind": ("'{value}' di berkas TOML aula ada di {hint}, bukan di {kind} "
+                          "(ROLE={role})", "'{value}' is in {hint} of the hall's TOML file, "
+                          "not in {kind} (ROLE={role})"),
+    "counters_mismatch": ("berkas TOML aula memberi '{value}' loket {hint}: samakan COUNTERS "
+                          "atau hapus baris ini (berkas TOML aula yang menentukan)",
+                          "the hall's TOML file gives '{value}' counters {hint}: make COUNTERS "
+                          "the same or leave it out (the hall's TOML file decides)"),
     "need_broker_passwd": ("wajib diisi di kartu hub: path berkas kata sandi broker (dibuat "
                            "oleh `antrean credentials --passwd`), mis. "
                            "/boot/firmware/antrean/passwd",
@@ -321,7 +331,7 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         wifi_ssid=c.get("WIFI_SSID"), wifi_password=wifi_password,
         wifi_password_stored=stored, wifi_country=_country(c),
         ssh_authorized_key=_ssh_key(c), timezone=_timezone(c),
-        site_config=c.get("SITE_CONFIG"), display_rotation=_rotation(c),
+        site_config=c.get("SITE_CONFIG"), display_rotation=_rotation(c, role),
         printer=_printer(c, role), lines={k: v[1] for k, v in raw.items()})
 
 
@@ -391,8 +401,11 @@ def _wifi(c: _Checker) -> tuple[str, bool]:
         if len(ssid.encode()) > 32:
             c.fail("WIFI_SSID", "long_ssid")
         c.require("WIFI_COUNTRY", "need_country", at="WIFI_SSID")
-    elif password and not stored:
-        c.fail("WIFI_PASSWORD", "password_no_ssid")
+    else:
+        if password and not stored:
+            c.fail("WIFI_PASSWORD", "password_no_ssid")
+        if c.get("WIFI_COUNTRY"):   # the country is only applied with a network to join
+            c.fail("WIFI_COUNTRY", "password_no_ssid")
     hex64 = len(password) == 64 and all(ch in "0123456789abcdefABCDEF" for ch in password)
     if password and not (8 <= len(password) <= 63 or hex64):
         c.fail("WIFI_PASSWORD", "bad_wifi_password")
@@ -435,10 +448,12 @@ def _timezone(c: _Checker) -> str:
     return name
 
 
-def _rotation(c: _Checker) -> int:
+def _rotation(c: _Checker, role: str) -> int:
     rotation = _int(c, "DISPLAY_ROTATION", 0)
     if rotation is not None and rotation not in ROTATIONS:
         c.fail("DISPLAY_ROTATION", "bad_rotation")
+    elif c.get("DISPLAY_ROTATION") and role in ("hub", "counter"):   # a bad ROLE: on ROLE
+        c.fail("DISPLAY_ROTATION", "rotation_role", value=role)
     return rotation or 0
 
 

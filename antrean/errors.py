@@ -16,8 +16,11 @@ code  meaning
 5     hardware error (printer, GPIO, audio device)
 6     storage error (the SQLite database cannot be used)
 7     the broker cannot be reached or set up
+8     ``antrean status``: something needs a technician
 ====  ==========================================================
 """
+
+EXIT_ATTENTION = 8      # no error of ours: what a device reports needs someone (status)
 
 
 class AntreanError(Exception):

@@ -29,6 +29,7 @@ rfkill block for Wi-Fi (Pi OS keeps Wi-Fi soft-blocked until a country is set).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -120,7 +121,9 @@ def provision(device_file: str | os.PathLike = BOOT_DEVICE_FILE, root: str | os.
         return Result(0, unchanged=True)
     device, problems = check_bytes(data, str(device_path))
     if device is not None:
-        problems = _context_problems(device, root)
+        problems, served = _context_problems(device, root)
+        # device.toml records the counters the hall's TOML gives this device.
+        device = dataclasses.replace(device, counters=served or device.counters)
     if problems or device is None:
         return _fail(device_path, problems, now)
     plan = build_plan(device, root)
@@ -204,9 +207,19 @@ def _inside(root: Path, absolute: str) -> Path:
     return root / absolute.lstrip("/")
 
 
-def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
-    """Problems only visible against the target: the hall's TOML, a stored Wi-Fi password."""
+# The device file's key each problem with the hall's TOML is about (else SITE_CONFIG).
+_CONTEXT_KEY = {"site_mismatch": "SITE", "device_not_in_site": "DEVICE_ID",
+                "device_other_kind": "DEVICE_ID", "counters_mismatch": "COUNTERS"}
+# ROLE -> the hall's table of such devices
+_TABLES = {"kiosk": "kiosks", "display": "displays", "counter": "button_boxes"}
+
+
+def _context_problems(device: DeviceFile,
+                      root: Path) -> tuple[list[ConfigError], tuple[int, ...]]:
+    """Problems only visible against the target: the hall's TOML, a stored Wi-Fi password;
+    and the counters the hall's TOML gives this device."""
     problems: list[ConfigError] = []
+    served: tuple[int, ...] = ()
     line = device.lines.get
     if device.site_config:
         site = _inside(root, device.site_config)
@@ -215,38 +228,63 @@ def _context_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
                                               line("SITE_CONFIG"), "SITE_CONFIG",
                                               value=device.site_config))
         else:
-            for code, text in _site_config_problems(site, device):
-                problems.append(DeviceFileProblem(code, device.path, line("SITE_CONFIG"),
-                                                  "SITE_CONFIG", value=text))
+            found, served = _site_config_problems(site, device)
+            for code, fields in found:
+                key = _CONTEXT_KEY.get(code, "SITE_CONFIG")
+                problems.append(DeviceFileProblem(code, device.path, line(key), key, **fields))
     if device.broker_passwd:
         problems += _broker_passwd_problems(device, root)
     if device.wifi_ssid and device.wifi_password_stored \
             and _stored_wifi(root).get("ssid") != device.wifi_ssid:
         problems.append(DeviceFileProblem("wifi_password_gone", device.path,
                                           line("WIFI_PASSWORD"), "WIFI_PASSWORD"))
-    return problems
+    return problems, served
 
 
-def _site_config_problems(path: Path, device: DeviceFile) -> list[tuple[str, str]]:
-    """(message code, detail) for the hall's TOML: valid, same site, lists this device."""
+def _site_config_problems(path: Path, device: DeviceFile) -> tuple[list[tuple[str, dict]],
+                                                                   tuple[int, ...]]:
+    """(message code, its fields) for the hall's TOML: valid, same site, lists this device
+    in the table its ROLE runs from, with (when COUNTERS is given) these counters. Also the counters the hall's TOML gives the device."""
     try:
         from antrean.config import read_site   # the full validator (may not be installed)
     except ImportError:
         try:
             tomllib.loads(path.read_bytes().decode("utf-8-sig"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            return [("site_config_bad", str(exc))]
-        return []
+            return [("site_config_bad", {"value": str(exc)})], ()
+        return [], ()
     site, problems = read_site(path)
     if site is None:
-        return [("site_config_bad", str(p)) for p in problems]
+        return [("site_config_bad", {"value": str(p)}) for p in problems], ()
     if site.id != device.site:
-        return [("site_mismatch", site.id)]
+        return [("site_mismatch", {"value": site.id})], ()
     if device.role == "hub":
-        return []
-    if device.device_id not in {d.id for d in site.devices()}:
-        return [("device_not_in_site", device.device_id)]
-    return []
+        return [], ()
+    table = _TABLES[device.role]
+    mine = getattr(site, table)
+    if device.device_id not in mine:
+        other = next((t for t in _TABLES.values() if device.device_id in getattr(site, t)), None)
+        if other:
+            return [("device_other_kind", {"value": device.device_id, "hint": f"[[{other}]]",
+                                           "kind": f"[[{table}]]", "role": device.role})], ()
+        return [("device_not_in_site", {"value": device.device_id, "kind": f"[[{table}]]",
+                                        "hint": ", ".join(mine) or "-"})], ()
+    found = []
+    served = _served(site, device)
+    if device.counters and sorted(device.counters) != list(served):
+        found.append(("counters_mismatch", {"value": device.device_id,
+                                            "hint": ", ".join(map(str, served)) or "-"}))
+    return found, served
+
+
+def _served(site, device: DeviceFile) -> tuple[int, ...]:
+    """The counters the hall's TOML gives this device, sorted: a hall display that lists
+    none shows them all; a kiosk serves none."""
+    if device.role == "counter":
+        return tuple(sorted(site.button_boxes[device.device_id].counters))
+    if device.role == "display":
+        return tuple(sorted(site.displays[device.device_id].counters or site.counters))
+    return ()
 
 
 def _broker_passwd_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
@@ -321,6 +359,8 @@ def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
     plan.writes["etc/antrean/role.env"] = (_text(env), 0o640, f"root:{USER}")
     plan.summary.append(f"- peran/role {d.role}, situs/site {d.site}, id {d.device_id}, "
                         f"hub {d.hub_address}:{d.hub_port}")
+    if d.counters:
+        plan.summary.append(f"- loket/counters: {', '.join(map(str, d.counters))}")
     if d.printer:
         plan.summary.append(f"- printer: {d.printer['backend']}")
 

@@ -112,10 +112,27 @@ def test_role_specific_keys_are_refused_elsewhere(tmp_path):
 
 
 def test_counters_and_rotation(tmp_path):
-    device = parse(write(tmp_path, KIOSK.replace("ROLE=kiosk", "ROLE=counter")
+    device = parse(write(tmp_path, KIOSK.replace("ROLE=kiosk", "ROLE=display")
                          + "COUNTERS= 3, 4 ,12\nDISPLAY_ROTATION=90\n"))
     assert device.counters == (3, 4, 12)
     assert device.display_rotation == 90
+
+
+@pytest.mark.parametrize("role", ["hub", "counter"])
+def test_a_device_without_a_screen_refuses_a_rotation(tmp_path, role):
+    text = KIOSK.replace("ROLE=kiosk", f"ROLE={role}") + "DISPLAY_ROTATION=90\n"
+    if role == "hub":
+        text = ("ROLE=hub\nSITE=mpp-madiun\nSITE_CONFIG=/x.toml\nDEVICE_PASSWORD=hub-rahasia\n"
+                "BROKER_PASSWD=/boot/firmware/antrean/passwd\nDISPLAY_ROTATION=90\n")
+    _, problems = check(write(tmp_path, text))
+    assert [p.key for p in problems] == ["DISPLAY_ROTATION"]
+    assert f"only a kiosk or a display has a screen, not a {role}" in str(problems[0])
+
+
+def test_a_wifi_country_without_a_network_is_refused(tmp_path):
+    _, problems = check(write(tmp_path, KIOSK + "WIFI_COUNTRY=ID\n"))
+    assert [(p.line, p.key, p.message) for p in problems] == [
+        (8, "WIFI_COUNTRY", "given without WIFI_SSID")]
 
 
 def test_not_utf8_names_the_line(tmp_path):

@@ -1,5 +1,6 @@
 """antrean.provision against fake root filesystems in tmp_path."""
 import configparser
+import re
 import os
 import shutil
 import tomllib
@@ -252,13 +253,60 @@ def test_hub_with_missing_or_broken_hall_config(root):
 def test_hall_config_must_be_this_site_and_list_this_device(root):
     hall = f"SITE_CONFIG=/{HALL}\n"
     path = hub_file(root, site="mpp-madiun")
-    assert [p.message for p in provision(path, root).problems] == [
-        "SITE differs from the site id in the hall's TOML file ('mpp-mini')"]
+    assert [(p.line, p.key, p.message) for p in provision(path, root).problems] == [
+        (2, "SITE", "SITE differs from the site id in the hall's TOML file ('mpp-mini')")]
     kiosk9 = KIOSK.replace("kiosk-1", "kiosk-9")
     assert hall in kiosk9
     path = device_file(root, kiosk9)
-    assert [p.message for p in provision(path, root).problems] == [
-        "device 'kiosk-9' is not listed in the hall's TOML file"]
+    # The problem is this device's id: its line, not the SITE_CONFIG line.
+    [problem] = provision(path, root).problems
+    assert (problem.line, problem.key) == (4, "DEVICE_ID")
+    assert problem.message == ("device 'kiosk-9' is not listed in the hall's TOML file "
+                               "([[kiosks]]: kiosk-1)")
+    assert "baris/line 4, DEVICE_ID:" in (root / "boot/firmware" / STATUS_NAME).read_text()
+
+
+def test_the_device_must_be_listed_as_what_its_role_runs(root):
+    # Given a button box's card that names the kiosk's id (its password too).
+    text = (f"ROLE=counter\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\nHUB_ADDRESS=192.168.1.10\n"
+            f"DEVICE_PASSWORD=demo-GANTI-kiosk-1\nSITE_CONFIG=/{HALL}\n")
+    # When it is provisioned, then it is refused at DEVICE_ID: antrean counter would not start.
+    [problem] = provision(device_file(root, text), root).problems
+    assert (problem.line, problem.key) == (3, "DEVICE_ID")
+    assert problem.message == ("'kiosk-1' is in [[kiosks]] of the hall's TOML file, not in "
+                               "[[button_boxes]] (ROLE=counter)")
+
+
+BOX = f"""\
+ROLE=counter
+SITE=mpp-mini
+DEVICE_ID=box-1
+DEVICE_PASSWORD=demo-GANTI-box-1
+HUB_ADDRESS=192.168.1.10
+SITE_CONFIG=/{HALL}
+"""
+
+
+def test_counters_are_checked_against_the_hall_config(root):
+    # COUNTERS that differ from the hall's [[button_boxes]] counters are refused at their line.
+    [problem] = provision(device_file(root, BOX + "COUNTERS=1,2\n"), root).problems
+    assert (problem.line, problem.key) == (7, "COUNTERS")
+    assert problem.message.startswith("the hall's TOML file gives 'box-1' counters 1, 2, 3:")
+    # The same counters in another order are fine, and so is leaving COUNTERS out: either
+    # way the card records, and the status file shows, the hall's counters for the box.
+    for text in (BOX + "COUNTERS=3, 1,2\n", BOX):
+        result = provision(device_file(root, text), root)
+        assert result.exit_code == 0, [str(p) for p in result.problems]
+        device = tomllib.loads((root / "etc/antrean/device.toml").read_text())
+        assert device["counters"] == [1, 2, 3]
+        assert "- loket/counters: 1, 2, 3" in result.summary
+    # A counter display: its one counter; a hall display that lists none shows them all.
+    display = BOX.replace("ROLE=counter", "ROLE=display").replace("box-1", "display-3")
+    assert provision(device_file(root, display + "COUNTERS=3\n"), root).exit_code == 0
+    hall_display = display.replace("display-3", "display-hall")
+    assert provision(device_file(root, hall_display + "COUNTERS=1,2,3\n"), root).exit_code == 0
+    [problem] = provision(device_file(root, hall_display + "COUNTERS=1\n"), root).problems
+    assert problem.key == "COUNTERS" and "counters 1, 2, 3" in problem.message
 
 
 def test_the_hubs_password_must_be_its_login_in_the_broker_password_file(root):
@@ -340,3 +388,124 @@ def test_wifi_country_or_role_change_needs_a_reboot(root, tmp_path):
         "demo-GANTI-kiosk-1", "demo-GANTI-display-hall").replace("PRINTER=", "# PRINTER="))
     changed = provision(path, root)
     assert changed.exit_code == 0 and "antrean-kiosk.service" in changed.reboot_reason
+
+
+# ---- every key of the device file is read or refused -------------------------------------
+BASES = {
+    "hub": f"ROLE=hub\nSITE=mpp-mini\nSITE_CONFIG=/{HALL}\nDEVICE_PASSWORD={HUB_PASSWORD}\n"
+           f"BROKER_PASSWD=/{PASSWD}\n",
+    "kiosk": KIOSK.split("PRINTER=")[0] + f"SITE_CONFIG=/{HALL}\n",
+    "display": BOX.replace("ROLE=counter", "ROLE=display").replace("box-1", "display-3"),
+    "counter": BOX,
+}
+WIFI = "WIFI_SSID=MPP\nWIFI_COUNTRY=ID\n"
+# key -> (its line, what goes with it in both files); per role whether it applies
+SAMPLES = {
+    "HUB_PORT": ("HUB_PORT=1884\n", ""),
+    "HUB_ADDRESS": ("HUB_ADDRESS=10.0.0.2\n", ""),
+    "PRINTER": ("PRINTER=dummy\n", ""),
+    "DISPLAY_ROTATION": ("DISPLAY_ROTATION=90\n", ""),
+    "HOSTNAME": ("HOSTNAME=antrean-lain\n", ""),
+    "TIMEZONE": ("TIMEZONE=Asia/Makassar\n", ""),
+    "WIFI_SSID": ("WIFI_SSID=MPP\nWIFI_COUNTRY=ID\n", ""),
+    "WIFI_COUNTRY": ("WIFI_COUNTRY=ID\n", ""),
+    "WIFI_PASSWORD": ("WIFI_PASSWORD=rahasia-123\n", WIFI),
+    "SSH_AUTHORIZED_KEY": (f"SSH_AUTHORIZED_KEY={SSH_KEY}\n", ""),
+}
+REFUSED = {("kiosk", "DISPLAY_ROTATION"): False, ("hub", "DISPLAY_ROTATION"): True,
+           ("counter", "DISPLAY_ROTATION"): True, ("hub", "PRINTER"): True,
+           ("display", "PRINTER"): True, ("counter", "PRINTER"): True,
+           **{(role, "WIFI_COUNTRY"): True for role in BASES}}
+
+
+def outcome(tmp_path, name: str, text: str):
+    """The problems' keys, or every file written (but the status and hash files)."""
+    root = tmp_path / name
+    (root / HALL).parent.mkdir(parents=True)
+    shutil.copyfile(EXAMPLES / "mini-hall.toml", root / HALL)
+    (root / PASSWD).write_text(passwd_text({"hub": HUB_PASSWORD}))      # read on a hub only
+    result = provision(device_file(root, text), root)
+    if result.problems:
+        return {p.key for p in result.problems}
+    snap = snapshot(root)
+    return {k: v[0] for k, v in snap.items() if not k.startswith(("boot/", HASH_FILE))}
+
+
+REQUIRED = ("ROLE", "SITE", "DEVICE_ID", "DEVICE_PASSWORD", "HUB_ADDRESS", "SITE_CONFIG")
+OPTIONAL = [(role, key) for role in BASES for key in SAMPLES
+            if role == "hub" or key not in REQUIRED]     # the hub has a default hub address
+
+
+@pytest.mark.parametrize("role, key", OPTIONAL)
+def test_every_optional_key_changes_what_is_applied_or_is_refused(tmp_path, role, key):
+    line, company = SAMPLES[key]
+    without = outcome(tmp_path, "without", BASES[role] + company)
+    assert isinstance(without, dict), without
+    given = outcome(tmp_path, "with", BASES[role] + company + line)
+    if REFUSED.get((role, key)):
+        assert given == {key}
+    else:
+        assert isinstance(given, dict) and given != without
+
+
+@pytest.mark.parametrize("role", ["display", "counter"])
+def test_counters_are_read_against_the_hall(tmp_path, role):
+    # COUNTERS as the hall has them changes nothing; others are refused at COUNTERS.
+    right = {"display": "3", "counter": "1,2,3"}[role]
+    base = outcome(tmp_path, "base", BASES[role])
+    assert outcome(tmp_path, "right", BASES[role] + f"COUNTERS={right}\n") == base
+    assert outcome(tmp_path, "wrong", BASES[role] + "COUNTERS=2\n") == {"COUNTERS"}
+    for other in ("hub", "kiosk"):
+        assert outcome(tmp_path, other, BASES[other] + "COUNTERS=2\n") == {"COUNTERS"}
+
+
+@pytest.mark.parametrize("key", REQUIRED)
+def test_a_required_key_left_out_is_refused(tmp_path, key):
+    text = "".join(line for line in BASES["counter"].splitlines(keepends=True)
+                   if not line.startswith(key + "="))
+    assert outcome(tmp_path, "card", text) == {key}
+
+
+def test_every_key_is_documented_and_tested_here():
+    from antrean.devicefile import KEYS
+    doc = (EXAMPLES.parent / "docs" / "device-file.md").read_text(encoding="utf-8")
+    documented = re.findall(r"^\| `([A-Z_]+)` \|", doc, re.M)
+    assert sorted(documented) == sorted(KEYS)
+    assert set(KEYS) == set(REQUIRED) | set(SAMPLES) | {"COUNTERS", "BROKER_PASSWD"}
+
+
+# ---- the documents' examples provision as written -----------------------------------------
+DOCUMENTS = {"README.md": 0, "images/README.md": 2, "docs/device-file.md": 4}   # at least
+
+
+def device_file_examples(markdown: str) -> list[str]:
+    """Every code block (indented or fenced) that is a device file: starts with ROLE=."""
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", markdown, re.M | re.S)
+    blocks += ["".join(line[4:] + "\n" for line in paragraph.splitlines())
+               for paragraph in re.split(r"\n\s*\n", markdown)
+               if all(line.startswith("    ") for line in paragraph.splitlines())]
+    return [b.strip() + "\n" for b in blocks if b.lstrip().startswith("ROLE=")]
+
+
+EXAMPLES_IN_DOCS = [(doc, i, text) for doc in DOCUMENTS for i, text in enumerate(
+    device_file_examples((EXAMPLES.parent / doc).read_text(encoding="utf-8")))]
+
+
+def test_the_documents_have_their_device_file_examples():
+    for doc, least in DOCUMENTS.items():
+        assert sum(1 for d, _, _ in EXAMPLES_IN_DOCS if d == doc) >= least, doc
+
+
+@pytest.mark.parametrize("doc, index, text", EXAMPLES_IN_DOCS,
+                         ids=[f"{d}#{i}" for d, i, _ in EXAMPLES_IN_DOCS])
+def test_every_device_file_example_provisions_as_written(tmp_path, doc, index, text):
+    # Given a card with the example hall as its hall's TOML, and the document's device file.
+    root = tmp_path / "root"
+    (root / HALL).parent.mkdir(parents=True)
+    shutil.copyfile(EXAMPLES / "mpp-madiun.toml", root / HALL)
+    # (a hub card's example names the broker's password file made for its password)
+    (root / PASSWD).write_text(passwd_text({"hub": "isi-dari-antrean-credentials"}))
+    # When it is provisioned, then it applies without a problem.
+    result = provision(device_file(root, text), root)
+    assert result.problems == [], "\n".join(str(p) for p in result.problems)
+    assert result.exit_code == 0
