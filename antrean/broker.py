@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from . import credentials
 from .credentials import write_private as _write_private
@@ -49,14 +49,7 @@ class Login:
 
 def logins(site: Site) -> dict[str, Login]:
     """Every login of the site, the hub's included, by device id."""
-    out = {"hub": Login("hub", "hub")}
-    for role, devices in (("kiosk", site.kiosks), ("display", site.displays),
-                          ("counter", site.button_boxes), ("operator", site.operators)):
-        for dev in devices.values():
-            if dev.id in out:
-                raise UsageError(f"device id {dev.id!r} is used twice in the site config")
-            out[dev.id] = Login(dev.id, role)
-    return out
+    return {d: Login(d, role) for d, role in site.logins().items()}
 
 
 def acl_lines(site: Site) -> list[str]:
@@ -91,12 +84,13 @@ def passwd_for(site: Site, hashes: Mapping[str, str]) -> str:
     """The password file of the site's logins. A login without a hash cannot log in: said
     in the log, but the broker still starts (a device added to the hall's TOML before its
     password reaches the hub must not stop the hall)."""
-    missing = [d for d in logins(site) if d not in hashes]
+    ids = site.logins()
+    missing = [d for d in ids if d not in hashes]
     if missing:
         log.warning("no password for %s: %s cannot log in until the hub's password file has "
                     "one (antrean credentials --passwd)", ", ".join(missing),
                     "it" if len(missing) == 1 else "they")
-    return "".join(f"{d}:{hashes[d]}\n" for d in logins(site) if d in hashes)
+    return "".join(f"{d}:{hashes[d]}\n" for d in ids if d in hashes)
 
 
 def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port: int = 1883,
@@ -255,17 +249,26 @@ class BrokerProcess:
         # Reads until the process ends, so a chatty broker never blocks on a full pipe.
         for raw in proc.stderr:
             line = raw.decode(errors="replace").rstrip()
-            self.log.append(line)
-            if " running" in line and "mosquitto version" in line:
-                with self._cond:
+            with self._cond:
+                self.log.append(line)
+                if " running" in line and "mosquitto version" in line:
                     seen["ready"] = True
-                    self._cond.notify_all()
+                self._cond.notify_all()      # start() and wait_for_log() wait on it
         proc.stderr.close()
         with self._cond:
             # The process closed its log: it is ending (it may not be reaped yet, so
             # proc.poll() could still say "running"). Let start() stop waiting.
             seen["ended"] = True
             self._cond.notify_all()
+
+    def wait_for_log(self, done: Callable[[list[str]], bool], timeout: float) -> list[str]:
+        """The recent log once ``done(lines)`` holds for it; BrokerError if it does not
+        within ``timeout`` s. Mosquitto logs in order, so what it logged before is there."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: done(list(self.log)), timeout):
+                raise BrokerError(f"the broker's log did not show what was awaited within "
+                                  f"{timeout} s:\n" + "\n".join(list(self.log)[-10:]))
+            return list(self.log)
 
     def stop(self, timeout: float = 5.0) -> None:
         """SIGTERM (the broker saves its persistence file), SIGKILL if it does not go."""
@@ -359,7 +362,7 @@ def main_broker_config(argv: list[str]) -> int:
     hashes = credentials.read_passwd(args.passwd)
     conf = write_broker_config(site, args.out, hashes=hashes, port=args.port, bind=args.bind,
                                persistence_dir=args.persistence, user=user)
-    known = sum(d in hashes for d in logins(site))
+    ids = site.logins()
     print(f"wrote {conf}, {conf.with_name('passwd')}, {conf.with_name('acl')} "
-          f"for {known} of {len(logins(site))} logins")
+          f"for {sum(d in hashes for d in ids)} of {len(ids)} logins")
     return 0

@@ -364,8 +364,7 @@ class _SiteReader(FieldReader):
                 continue
             did = self.device(tbl, where)
             listed = self.get(tbl, where, "services", TEXTS, [])
-            kiosk = Kiosk(did, self.refs(listed, where + ("services",), services,
-                                                   "service"),
+            kiosk = Kiosk(did, self.refs(listed, where + ("services",), services, "service"),
                           self.get(tbl, where, "printer", TABLE, {}) or {})
             if did is not None:
                 out[did] = kiosk
@@ -420,7 +419,6 @@ class _SiteReader(FieldReader):
             if did is not None:
                 out[did] = ButtonBox(did, served, pins)
         return out
-
 
     def operators(self, raw: dict) -> dict[str, Operator]:
         out = {}

@@ -39,11 +39,6 @@ KEYS_HEAD = ("# Antrean broker passwords, one per login, in clear. Keep this fil
              "`antrean credentials`.\n")
 
 
-def login_ids(site: Site) -> list[str]:
-    """Every broker login of the site: the hub, its devices and its operator tools."""
-    return ["hub", *(d.id for d in site.devices()), *site.operators]
-
-
 def password_hash(password: str, *, salt: bytes | None = None) -> str:
     """A password in mosquitto 2.0's ``$7$`` format, as ``mosquitto_passwd -b`` writes it."""
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
@@ -73,12 +68,13 @@ def complete(site: Site, known: Mapping[str, str], rotate=()) -> tuple[dict[str,
     """Passwords for every login of ``site``: the known ones kept, new ones for logins
     without one and for those in ``rotate``; logins the site no longer has are dropped.
     Returns the passwords and the logins that got a new one."""
-    unknown = sorted(set(rotate) - set(login_ids(site)))
+    ids = site.logins()
+    unknown = sorted(set(rotate) - set(ids))
     if unknown:
         raise UsageError(f"cannot rotate {', '.join(unknown)}: not a login of site {site.id} "
-                         f"(logins: {', '.join(login_ids(site))})")
+                         f"(logins: {', '.join(ids)})")
     out, made = {}, []
-    for login in login_ids(site):
+    for login in ids:
         if login in rotate or not known.get(login):
             out[login] = new_password()
             made.append(login)
@@ -169,7 +165,8 @@ def adopt(path: Path) -> dict[str, str]:
     found = {}
     if isinstance(raw.get("hub"), dict) and isinstance(raw["hub"].get("password"), str):
         found["hub"] = raw["hub"]["password"]
-    for table in ("kiosks", "displays", "button_boxes", "operators"):
+    from .config import DEVICE_TABLES      # the loader's list, late: config is heavier
+    for table in DEVICE_TABLES:
         for item in raw.get(table, []) if isinstance(raw.get(table), list) else []:
             if isinstance(item, dict) and isinstance(item.get("password"), str) \
                     and isinstance(item.get("id"), str):
@@ -215,10 +212,8 @@ def own_password(device: str, device_config: Path | None = None,
 
 
 def _from_device_config(device: str, path: Path) -> str:
-    try:
-        broker = tomllib.loads(path.read_text(encoding="utf-8")).get("broker", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"cannot read the device config: {e}", str(path)) from None
+    from .devicefile import read_device_config
+    broker = read_device_config(path).get("broker", {})
     if broker.get("username", device) != device:
         raise ConfigError(f"its [broker] login is {broker.get('username')!r}, not {device!r}: "
                           "this file belongs to another device", str(path))

@@ -188,6 +188,19 @@ class DeviceFile:
     lines: dict[str, int] = field(default_factory=dict)
 
 
+def read_device_config(path: str | os.PathLike) -> dict:
+    """``device.toml``, what provisioning made of the device file (the roles read their
+    ``[broker]`` login and the kiosk its ``[printer]`` from it); ConfigError naming it."""
+    import tomllib
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read the device settings: {exc.strerror or exc}",
+                          path=str(path)) from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
+
+
 def parse(path: str | os.PathLike) -> DeviceFile:
     """Read and validate a device file; raise one ConfigError listing every problem."""
     device, problems = check(path)

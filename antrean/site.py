@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .errors import UsageError
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 PRIORITY_KINDS = ("elderly", "disabled", "pregnant")
 COUNTER_POLICIES = ("strict", "oldest")
@@ -143,6 +145,18 @@ class Site:
 
     def devices(self) -> list[Device]:
         return [*self.kiosks.values(), *self.displays.values(), *self.button_boxes.values()]
+
+    def logins(self) -> dict[str, str]:
+        """Every broker login of the hall, id -> role (docs/protocol.md): the hub's first,
+        then its devices and operator tools."""
+        out = {"hub": "hub"}
+        for role, devices in (("kiosk", self.kiosks), ("display", self.displays),
+                              ("counter", self.button_boxes), ("operator", self.operators)):
+            for dev in devices.values():
+                if dev.id in out:
+                    raise UsageError(f"device id {dev.id!r} is used twice in the site config")
+                out[dev.id] = role
+        return out
 
     def may_act_for_all(self, device: str) -> bool:
         """The hub and operator tools allowed to command may use any counter, service and

@@ -62,15 +62,8 @@ def device_printer(path: Path, configured: dict) -> dict:
     """The card's own printer from ``device.toml`` (``PRINTER=`` of its device file, written
     by ``antrean provision``), in place of the site config's; paper, cutter and timeouts stay
     as the site config has them. Without a ``[printer]`` table the site config's stands."""
-    import tomllib
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the device settings: {exc.strerror}",
-                          path=str(path)) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
-    own = data.get("printer")
+    from antrean.devicefile import read_device_config
+    own = read_device_config(path).get("printer")
     if own is None:
         return configured
     if not isinstance(own, dict) or "backend" not in own:

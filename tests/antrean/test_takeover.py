@@ -58,12 +58,10 @@ class Link:
 
 
 def log_lines_through(broker: BrokerProcess, marker: str, count: int) -> list[str]:
-    """The broker's log up to the ``count``-th line holding ``marker``. Mosquitto logs in
+    """The broker's log once it holds ``count`` lines with ``marker``. Mosquitto logs in
     order, so every line of what happened before is in it (its log is read by a thread)."""
-    with broker._cond:
-        broker._cond.wait_for(lambda: sum(marker in line for line in broker.log) >= count,
-                              CONNECT_S)
-    return list(broker.log)
+    return broker.wait_for_log(lambda lines: sum(marker in line for line in lines) >= count,
+                               CONNECT_S)
 
 
 def attack(site, conf, passwords) -> tuple[list[str], dict[str, tuple[int, int]]]:
