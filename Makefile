@@ -20,7 +20,7 @@ $(STAMP): setup.cfg pyproject.toml scripts/install-system-deps scripts/system-pa
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(VENV)/bin/antrean demo
+	$(VENV)/bin/antrean demo --workdir var/demo
 
 # As root the suite also builds and boots the SD card image: its tools first.
 test: $(STAMP)

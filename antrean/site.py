@@ -77,7 +77,7 @@ class Counter:
 @dataclass(frozen=True)
 class Device:
     """A login on the broker: every kiosk, display and button box has one. Its password is
-    not here: the hall's TOML travels on every card (antrean/credentials.py)."""
+    not here: the hall's TOML travels on every card (antrean/deploy/credentials.py)."""
 
     id: str
 

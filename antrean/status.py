@@ -25,7 +25,7 @@ import zoneinfo
 import msgspec
 
 from . import protocol
-from .credentials import add_login_arguments, own_password
+from .device_settings import add_login_arguments, own_password
 from .errors import EXIT_ATTENTION, BrokerError
 from .messages import Health, Presence
 from .protocol import Topics

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from gpiozero.pins.mock import MockFactory  # noqa: E402
 
 from antrean import protocol  # noqa: E402
-from antrean.broker import run_broker  # noqa: E402
+from antrean.deploy.broker import run_broker  # noqa: E402
 from antrean.clock import HubClock  # noqa: E402
 from antrean.command import CommandChannel  # noqa: E402
 from antrean.config import load_site  # noqa: E402

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from antrean import protocol  # noqa: E402
-from antrean.broker import run_broker  # noqa: E402
+from antrean.deploy.broker import run_broker  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 from antrean.protocol import Topics  # noqa: E402
 from hub.queue import QueueEngine  # noqa: E402

@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from antrean.broker import run_broker  # noqa: E402
+from antrean.deploy.broker import run_broker  # noqa: E402
 from antrean.config import load_site  # noqa: E402
 from hub.service import HubService  # noqa: E402
 from kiosk.virtual_printer import VirtualPrinter  # noqa: E402

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
-from antrean.credentials import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password
 from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.sdnotify import Watchdog

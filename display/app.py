@@ -36,7 +36,7 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
-from antrean.credentials import add_login_arguments, own_password  # noqa: E402
+from antrean.device_settings import add_login_arguments, own_password  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame, configure_window, window_size  # noqa: E402
 from antrean.errors import AntreanError  # noqa: E402

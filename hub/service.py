@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from antrean import protocol
 from antrean.clock import PresetClock
-from antrean.credentials import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password
 from antrean.errors import ProtocolError, StorageError, UsageError
 from antrean.mqtt import HallClient, queue_limit
 from antrean.protocol import Topics

@@ -21,7 +21,8 @@ import time
 from pathlib import Path
 
 from antrean.errors import AntreanError
-from antrean.install import DEFAULT_EXECUTABLE, Installer, units_dir
+from antrean.deploy.files import units_dir
+from antrean.deploy.install import DEFAULT_EXECUTABLE, Installer
 from images import assemble, base, bootfiles, lock, manifest, payload
 from images.config import IMAGES, BuildConfig, load
 

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from antrean.credentials import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password
 from antrean.errors import ConfigError, UsageError
 from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
@@ -62,7 +62,7 @@ def device_printer(path: Path, configured: dict) -> dict:
     """The card's own printer from ``device.toml`` (``PRINTER=`` of its device file, written
     by ``antrean provision``), in place of the site config's; paper, cutter and timeouts stay
     as the site config has them. Without a ``[printer]`` table the site config's stands."""
-    from antrean.devicefile import read_device_config
+    from antrean.device_settings import read_device_config
     own = read_device_config(path).get("printer")
     if own is None:
         return configured

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from antrean.broker import (DB_MAGIC, BrokerProcess, acl_lines, free_port, guard_persistence,
+from antrean.deploy.broker import (DB_MAGIC, BrokerProcess, acl_lines, free_port, guard_persistence,
                             logins, main_broker_config, run_broker,
                             write_broker_config)
-from antrean.credentials import complete, hashed, passwd_text, password_hash, read_passwd
+from antrean.deploy.credentials import complete, hashed, passwd_text, password_hash, read_passwd
 from antrean.errors import BrokerError, UsageError
 from antrean.protocol import Topics, encode
 from tests.fixtures.broker import Inbox

@@ -1,4 +1,5 @@
-"""antrean.broker_guard with files written by a real Mosquitto, and a real restart after it."""
+"""antrean.deploy.broker_guard with files written by a real Mosquitto, and a real restart
+after it."""
 import datetime as dt
 import os
 import selectors
@@ -7,8 +8,8 @@ import time
 
 import pytest
 
-from antrean.broker import free_port
-from antrean.broker_guard import guard, main, problem
+from antrean.deploy.broker import free_port
+from antrean.deploy.broker_guard import guard, main, problem
 
 pytestmark = pytest.mark.needs("mosquitto")
 

@@ -17,11 +17,12 @@ import paho.mqtt.client as paho
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from antrean.broker import BrokerProcess, free_port, logins, main_broker_config
+from antrean.deploy.broker import BrokerProcess, free_port, logins, main_broker_config
 from antrean.config import load_site
-from antrean.credentials import hash_matches, main as credentials_main, read_keys, read_passwd
+from antrean.deploy.credentials import (hash_matches, main as credentials_main, read_keys,
+                                        read_passwd)
 from antrean.protocol import Topics
-from antrean.provision import provision
+from antrean.deploy.provision import provision
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WAIT_S = 5

@@ -1,9 +1,9 @@
-"""antrean.devicefile: the technician's KEY=value file, read as Notepad saves it."""
+"""antrean.deploy.devicefile: the technician's KEY=value file, read as Notepad saves it."""
 from pathlib import Path
 
 import pytest
 
-from antrean.devicefile import MESSAGES, STORED_MARK, check, parse, printer_config
+from antrean.deploy.devicefile import MESSAGES, STORED_MARK, check, parse, printer_config
 from antrean.errors import ConfigError
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "images" / "device.txt"

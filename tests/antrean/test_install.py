@@ -1,12 +1,12 @@
-"""antrean.install into fake roots and an image-like root (real systemd-sysusers)."""
+"""antrean.deploy.install into fake roots and an image-like root (real systemd-sysusers)."""
 import shutil
 from pathlib import Path
 
 import pytest
 
 from antrean.errors import UsageError
-from antrean.install import install, main_install
-from antrean.provision import WANTS
+from antrean.deploy.install import install, main_install
+from antrean.deploy.provision import WANTS
 
 KIOSK = ("ROLE=kiosk\nSITE=mpp-mini\nDEVICE_ID=kiosk-1\nHUB_ADDRESS=192.168.1.10\n"
          "DEVICE_PASSWORD=demo-GANTI-kiosk-1\nSITE_CONFIG=/boot/firmware/antrean/hall.toml\n")

@@ -1,4 +1,4 @@
-"""antrean.provision against fake root filesystems in tmp_path."""
+"""antrean.deploy.provision against fake root filesystems in tmp_path."""
 import configparser
 import re
 import os
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from antrean.credentials import passwd_text, read_passwd
-from antrean.provision import (AUTHORIZED_KEYS, HASH_FILE, STATUS_NAME, WANTS, WIFI_KEYFILE,
+from antrean.deploy.credentials import passwd_text, read_passwd
+from antrean.deploy.provision import (AUTHORIZED_KEYS, HASH_FILE, STATUS_NAME, WANTS, WIFI_KEYFILE,
                                main_provision, provision)
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -467,7 +467,7 @@ def test_a_required_key_left_out_is_refused(tmp_path, key):
 
 
 def test_every_key_is_documented_and_tested_here():
-    from antrean.devicefile import KEYS
+    from antrean.deploy.devicefile import KEYS
     doc = (EXAMPLES.parent / "docs" / "device-file.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| `([A-Z_]+)` \|", doc, re.M)
     assert sorted(documented) == sorted(KEYS)

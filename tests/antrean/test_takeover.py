@@ -13,8 +13,8 @@ from pathlib import Path
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 
-from antrean.broker import BrokerProcess, free_port, logins, write_broker_config
-from antrean.credentials import complete, hashed
+from antrean.deploy.broker import BrokerProcess, free_port, logins, write_broker_config
+from antrean.deploy.credentials import complete, hashed
 from antrean.protocol import Topics
 
 CONNECT_S = 5

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.config import load_site
 from antrean.mqtt import HallClient
 from antrean.protocol import encode

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.clock import HubClock
 from antrean.mqtt import HallClient
 from display.memory import AnnounceMemory

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from antrean import protocol
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.clock import HubClock
 from antrean.mqtt import HallClient
 from antrean.messages import Reply

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.config import load_site
 from hub.service import HubService
 from tests.fixtures.hallclock import WIB, hall_clock, ms

@@ -11,7 +11,7 @@ from collections import Counter
 import pytest
 
 from antrean import protocol
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.mqtt import HallClient
 from hub.service import HubService
 from tests.fixtures.hallclock import hall_clock

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from antrean.broker import run_broker
-from antrean.credentials import complete, passwd_text
+from antrean.deploy.broker import run_broker
+from antrean.deploy.credentials import complete, passwd_text
 from antrean.config import load_site
 from images import lock
 from kiosk.virtual_printer import VirtualPrinter

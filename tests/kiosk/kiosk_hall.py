@@ -21,7 +21,7 @@ import pytest
 from tests.fixtures.xvfb import virtual_screen
 from paho.mqtt.enums import CallbackAPIVersion
 
-from antrean.broker import run_broker
+from antrean.deploy.broker import run_broker
 from antrean.config import load_site
 from antrean.protocol import Topics
 from hub.service import HubService

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from antrean.errors import ConfigError
-from antrean.provision import provision
+from antrean.deploy.provision import provision
 from kiosk.app import device_printer, printer_config
 from kiosk.printer import open_printer
 from tests.fixtures.waiting import wait_until

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from antrean.install import DEFAULT_EXECUTABLE
-from antrean.provision import COMMON_UNITS, ROLE_UNITS
+from antrean.deploy.install import DEFAULT_EXECUTABLE
+from antrean.deploy.provision import COMMON_UNITS, ROLE_UNITS
 
 UNITS = Path(__file__).resolve().parents[2] / "systemd"
 ALL = sorted([*UNITS.glob("*.service"), *UNITS.glob("*.path")])

@@ -1,4 +1,4 @@
-"""Apply a device file (:mod:`antrean.devicefile`) to a root filesystem.
+"""Apply a device file (:mod:`antrean.deploy.devicefile`) to a root filesystem.
 
 Runs at every boot (antrean-provision.service) and when the file changes on a running device
 (antrean-provision.path). ``root`` is a parameter so the same code provisions ``/``, a
@@ -32,7 +32,6 @@ import argparse
 import dataclasses
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import socket
@@ -43,7 +42,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from antrean.devicefile import STORED_MARK, DeviceFile, DeviceFileProblem, check_bytes
+import tomli_w
+
+from antrean.deploy.devicefile import STORED_MARK, DeviceFile, DeviceFileProblem, check_bytes
 from antrean.errors import ConfigError
 
 BOOT_DEVICE_FILE = "/boot/firmware/antrean.txt"
@@ -290,7 +291,7 @@ def _served(site, device: DeviceFile) -> tuple[int, ...]:
 def _broker_passwd_problems(device: DeviceFile, root: Path) -> list[ConfigError]:
     """The hub card's broker password file: there, readable, and holding the hub's own
     DEVICE_PASSWORD (a mismatch would leave the hub locked out of its own broker)."""
-    from antrean.credentials import hash_matches, read_passwd
+    from antrean.deploy.credentials import hash_matches, read_passwd
     at = device.lines.get("BROKER_PASSWD")
     path = _inside(root, device.broker_passwd)
     if not path.is_file():
@@ -330,24 +331,22 @@ def build_plan(device: DeviceFile, root: Path) -> Plan:
     return plan
 
 
-def _toml(value) -> str:
-    # json's string/int/list spellings are valid TOML for the plain values we write.
-    return json.dumps(value, ensure_ascii=False)
+def _device_toml(d: DeviceFile, site: str) -> bytes:
+    settings = {"version": 1, "role": d.role, "site": d.site, "device_id": d.device_id,
+                "site_config": site, "counters": list(d.counters),
+                "display_rotation": d.display_rotation, "timezone": d.timezone,
+                "broker": {"host": d.hub_address, "port": d.hub_port,
+                           "username": d.device_id, "password": d.device_password}}
+    if d.printer:       # a setting left out (None) is the kiosk's default
+        settings["printer"] = {k: v for k, v in d.printer.items() if v is not None}
+    return (MANAGED + "\n" + tomli_w.dumps(settings)).encode()
 
 
 def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
     # Every role runs from a copy of the hall's TOML off the FAT partition (mounted nofail).
     site = "/" + SITE_TOML
     plan.writes[SITE_TOML] = (_inside(root, d.site_config).read_bytes(), 0o640, f"root:{USER}")
-    lines = [MANAGED, "version = 1", f"role = {_toml(d.role)}", f"site = {_toml(d.site)}",
-             f"device_id = {_toml(d.device_id)}", f"site_config = {_toml(site)}",
-             f"counters = {_toml(list(d.counters))}",
-             f"display_rotation = {d.display_rotation}", f"timezone = {_toml(d.timezone)}", "",
-             "[broker]", f"host = {_toml(d.hub_address)}", f"port = {d.hub_port}",
-             f"username = {_toml(d.device_id)}", f"password = {_toml(d.device_password)}"]
-    if d.printer:
-        lines += ["", "[printer]", *(f"{k} = {_toml(v)}" for k, v in d.printer.items())]
-    plan.writes["etc/antrean/device.toml"] = (_text(lines), 0o640, f"root:{USER}")
+    plan.writes["etc/antrean/device.toml"] = (_device_toml(d, site), 0o640, f"root:{USER}")
     if d.broker_passwd:     # the hub: the broker's hashed logins (antrean broker-config)
         plan.writes[BROKER_PASSWD] = (_inside(root, d.broker_passwd).read_bytes(), 0o640,
                                       f"root:{USER}")

@@ -2,9 +2,10 @@
 
 For a Pi that was not flashed with our image: the ``antrean`` user and device groups
 (systemd-sysusers), the units with ``ExecStart=`` pointing at this installation, the
-journald, udev and tmpfiles drop-ins, then :func:`antrean.provision.provision` with the
-device file. ``root`` may be an image's root (it has ``etc/passwd``: sysusers runs with
-``--root``) or a bare fake root in a test (user creation is only printed).
+journald, udev and tmpfiles drop-ins (package data, :mod:`antrean.deploy.files`), then
+:func:`antrean.deploy.provision.provision` with the device file. ``root`` may be an image's
+root (it has ``etc/passwd``: sysusers runs with ``--root``) or a bare fake root in a test
+(user creation is only printed).
 """
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from antrean.devicefile import ROLES, check
+from antrean.deploy.devicefile import ROLES, check
+from antrean.deploy.files import device_template, units_dir
+from antrean.deploy.provision import BOOT_DEVICE_FILE, main_provision, provision
 from antrean.errors import AntreanError, ConfigError, UsageError
-from antrean.provision import BOOT_DEVICE_FILE, main_provision, provision
 
 __all__ = ["install", "main_install", "main_provision"]   # the CLI's `provision` lives here too
 
@@ -28,11 +30,6 @@ DROP_INS = {
     "tmpfiles.d/antrean.conf": "etc/tmpfiles.d/antrean.conf",
     "udev/60-antrean-gpio.rules": "etc/udev/rules.d/60-antrean-gpio.rules",
 }
-
-
-def units_dir() -> Path:
-    """The repo's systemd/ folder (next to the antrean package in a checkout)."""
-    return Path(__file__).resolve().parent.parent / "systemd"
 
 
 def default_executable() -> str:
@@ -106,7 +103,7 @@ def _device_file(inst: Installer, role: str, device_file: str | None) -> Path | 
     """Put the device file where boot-time provisioning reads it; None = template written."""
     target = inst.root / BOOT_DEVICE_FILE.lstrip("/")
     if device_file is None and not target.is_file():
-        template = (inst.units.parent / "images/device.txt").read_text()
+        template = device_template()
         inst.write(str(target.relative_to(inst.root)),
                    template.replace("ROLE=kiosk", f"ROLE={role}").encode())
         inst.say(f"edit {target}, then run: antrean provision")
@@ -130,7 +127,7 @@ def install(role: str, device_file: str | None = None, root: str = "/", dry_run:
     inst = Installer(Path(root), dry_run, Path(units) if units else units_dir(),
                      executable or default_executable())
     if not (inst.units / "antrean-hub.service").is_file():
-        raise ConfigError("unit files not found: run from a source checkout or pass --units",
+        raise ConfigError("unit files not found: pass --units, or reinstall antrean",
                           path=str(inst.units))
     inst.users()
     inst.copy_units()
@@ -160,7 +157,8 @@ def main_install(argv: list[str] | None = None) -> int:
                         f"{BOOT_DEVICE_FILE}); without it the template is put there to edit")
     parser.add_argument("--root", default="/", help="root filesystem to install into")
     parser.add_argument("--dry-run", action="store_true", help="only print what would be done")
-    parser.add_argument("--units", help="folder with the unit files (default: the checkout's)")
+    parser.add_argument("--units", help="folder with the unit files "
+                        "(default: those installed with antrean)")
     parser.add_argument("--executable", help="the antrean command the units run "
                         "(default: the one of this installation)")
     args = parser.parse_args(argv)

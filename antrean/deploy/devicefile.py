@@ -5,7 +5,7 @@ so it opens in Notepad: a UTF-8 BOM and CRLF are fine, quotes around a value are
 ``#`` starts a comment at the start of a line or after a space in an unquoted value. Parsing
 collects *every* problem with its line number, so one trip to the PC fixes them all.
 
-Pure: reads one file and returns plain data; :mod:`antrean.provision` applies it.
+Pure: reads one file and returns plain data; :mod:`antrean.deploy.provision` applies it.
 """
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "network:192.168.1.50:9100, usb:0416:5011 atau dummy",
                     "use file:/dev/usb/lp0, serial:/dev/ttyUSB0:9600, "
                     "network:192.168.1.50:9100, usb:0416:5011 or dummy"),
-    # Found while applying the file (antrean.provision), reported the same way.
+    # Found while applying the file (antrean.deploy.provision), reported the same way.
     "site_config_missing": ("berkas TOML aula tidak ada: {value}",
                             "the hall's TOML file does not exist: {value}"),
     "site_config_bad": ("berkas TOML aula bermasalah: {value}",
@@ -187,18 +187,6 @@ class DeviceFile:
     printer: dict = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
 
-
-def read_device_config(path: str | os.PathLike) -> dict:
-    """``device.toml``, what provisioning made of the device file (the roles read their
-    ``[broker]`` login and the kiosk its ``[printer]`` from it); ConfigError naming it."""
-    import tomllib
-    try:
-        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"cannot read the device settings: {exc.strerror or exc}",
-                          path=str(path)) from None
-    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"not valid TOML: {exc}", path=str(path)) from None
 
 
 def parse(path: str | os.PathLike) -> DeviceFile:

@@ -18,7 +18,7 @@ import struct
 import sys
 from pathlib import Path
 
-from antrean.broker import DB_MAGIC as MAGIC
+from antrean.deploy.broker import DB_MAGIC as MAGIC
 from antrean.errors import BrokerError
 
 HEADER = len(MAGIC) + 8

@@ -8,7 +8,7 @@ Three places hold them, each only what it needs:
   the hub card only, named by the hub's device file (``BROKER_PASSWD``);
 - each device's **own password**: its device file's ``DEVICE_PASSWORD``, which provisioning
   stores in ``/etc/antrean/device.toml``; a role reads it with ``--device-config`` (or a file
-  given with ``--password-file``).
+  given with ``--password-file``): :mod:`antrean.device_settings`.
 
 Rotating one device's password changes its device file and the hub's password file; no
 other card is touched.
@@ -26,8 +26,8 @@ import tomllib
 from pathlib import Path
 from typing import Mapping
 
-from .errors import ConfigError, UsageError
-from .site import Site
+from antrean.errors import ConfigError, UsageError
+from antrean.site import Site
 
 # mosquitto_passwd's own choice in 2.0: "$7$" = PBKDF2-SHA512, 101 rounds, 12-byte salt.
 PBKDF2_ROUNDS = 101
@@ -165,7 +165,7 @@ def adopt(path: Path) -> dict[str, str]:
     found = {}
     if isinstance(raw.get("hub"), dict) and isinstance(raw["hub"].get("password"), str):
         found["hub"] = raw["hub"]["password"]
-    from .config import DEVICE_TABLES      # the loader's list, late: config is heavier
+    from antrean.config import DEVICE_TABLES      # the loader's list, late: config is heavier
     for table in DEVICE_TABLES:
         for item in raw.get(table, []) if isinstance(raw.get(table), list) else []:
             if isinstance(item, dict) and isinstance(item.get("password"), str) \
@@ -174,54 +174,6 @@ def adopt(path: Path) -> dict[str, str]:
     if found:
         path.write_text(_EMPTY_HUB.sub("", _PASSWORD_LINE.sub("", text)), encoding="utf-8")
     return found
-
-
-# ---- a role's own password ---------------------------------------------------------------------
-def add_login_arguments(parser: argparse.ArgumentParser, *, device_config: bool = True) -> None:
-    """``--device-config`` (unless the role declares its own) and ``--password-file``."""
-    if device_config:
-        parser.add_argument("--device-config", type=Path, metavar="device.toml",
-                            help="this device's settings written by provisioning; its "
-                                 "[broker] password is the login's (default: "
-                                 "$ANTREAN_DEVICE_CONFIG)")
-    parser.add_argument("--password-file", type=Path, metavar="FILE",
-                        help="a file holding this login's broker password (instead of "
-                             "--device-config)")
-
-
-def own_password(device: str, device_config: Path | None = None,
-                 password_file: Path | None = None) -> str:
-    """The broker password of ``device``, from a password file or the device's
-    ``device.toml`` (``$ANTREAN_DEVICE_CONFIG`` when neither is given)."""
-    if password_file is not None:
-        try:
-            password = password_file.read_text(encoding="utf-8").strip()
-        except (OSError, UnicodeDecodeError) as e:
-            raise ConfigError(f"cannot read the password file: {e}", str(password_file)) \
-                from None
-        if not password:
-            raise ConfigError("the password file is empty", str(password_file))
-        return password
-    if device_config is None and os.environ.get("ANTREAN_DEVICE_CONFIG"):
-        device_config = Path(os.environ["ANTREAN_DEVICE_CONFIG"])
-    if device_config is None:
-        raise UsageError(f"no broker password for {device}: give --device-config "
-                         "(/etc/antrean/device.toml, made by provisioning from the device "
-                         "file's DEVICE_PASSWORD) or --password-file")
-    return _from_device_config(device, device_config)
-
-
-def _from_device_config(device: str, path: Path) -> str:
-    from .devicefile import read_device_config
-    broker = read_device_config(path).get("broker", {})
-    if broker.get("username", device) != device:
-        raise ConfigError(f"its [broker] login is {broker.get('username')!r}, not {device!r}: "
-                          "this file belongs to another device", str(path))
-    password = broker.get("password")
-    if not isinstance(password, str) or not password:
-        raise ConfigError("no [broker] password in it (the device file's DEVICE_PASSWORD)",
-                          str(path))
-    return password
 
 
 # ---- antrean credentials -------------------------------------------------------------------
@@ -245,7 +197,7 @@ def main(argv: list[str]) -> int:
                         help="a hall TOML from before that still holds passwords: keep them "
                              "(cards keep working) and remove them from the file")
     args = parser.parse_args(argv)
-    from .config import load_site
+    from antrean.config import load_site
     adopted = adopt(Path(args.config)) if args.adopt else {}
     if adopted:
         print(f"{args.config}: {len(adopted)} password(s) moved to {args.keys}")

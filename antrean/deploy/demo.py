@@ -18,10 +18,12 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import UsageError
+from antrean.deploy.files import example, example_names
+from antrean.errors import UsageError
 
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = ROOT / "examples" / "mini-hall.toml"
+DEFAULT_HALL = "mini-hall"
+DEFAULT_WORKDIR = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local/state") \
+    / "antrean" / "demo"
 
 
 def free_port() -> int:
@@ -44,7 +46,8 @@ class Hall:
     def spawn(self, name: str, argv: list[str], stdin=None) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
         proc = subprocess.Popen([sys.executable, "-m", "antrean.cli", *argv], stdout=log,
-                                stderr=subprocess.STDOUT, stdin=stdin, env=self.env, cwd=ROOT)
+                                stderr=subprocess.STDOUT, stdin=stdin, env=self.env,
+                                cwd=self.workdir)
         log.close()
         self.procs.append((name, proc))
         return proc
@@ -83,8 +86,10 @@ def available(module: str) -> bool:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="antrean demo", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default=str(DEFAULT_CONFIG), help="site config (TOML)")
-    parser.add_argument("--workdir", default=str(ROOT / "var" / "demo"),
+    parser.add_argument("--config", default=DEFAULT_HALL,
+                        help="site config: a TOML file, or the name of an example hall ("
+                        + ", ".join(example_names()) + f"; default {DEFAULT_HALL})")
+    parser.add_argument("--workdir", default=str(DEFAULT_WORKDIR),
                         help="where logs, tickets, screenshots and calls go")
     parser.add_argument("--headless", action="store_true",
                         help="run on a virtual screen even if one is attached")
@@ -95,10 +100,13 @@ def main(argv: list[str]) -> int:
                         "(a real hall's opening hours at night; see `antrean hub --help`)")
     args = parser.parse_args(argv)
 
-    from .broker import run_broker
-    from .config import load_site
-    site = load_site(args.config)
-    work = Path(args.workdir)
+    from antrean.deploy.broker import run_broker
+    from antrean.config import load_site
+    # Absolute: the roles run in the work folder, which is also where an installed demo runs.
+    config = str(Path(args.config).resolve() if Path(args.config).is_file()
+                 else example(args.config))
+    site = load_site(config)
+    work = Path(args.workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     hall = Hall(work)
     headless = args.headless or not os.environ.get("DISPLAY")
@@ -107,7 +115,7 @@ def main(argv: list[str]) -> int:
     broker = run_broker(site, work / "broker")
     try:
         clock = ["--clock-from", args.clock_from] if args.clock_from else []
-        _start_roles(hall, site, args.config, broker, headless, clock)
+        _start_roles(hall, site, config, broker, headless, clock)
         _tell(site, work, broker, headless)
         stop.wait(args.duration or None)
     except KeyboardInterrupt:
@@ -155,8 +163,10 @@ def _start_roles(hall: Hall, site, config: str, broker, headless: bool,
                 threading.Thread(target=_officer, args=(proc, box.counters), daemon=True).start()
 
 
-def _officer(proc: subprocess.Popen, counters, every_s: float = 10.0) -> None:
-    """Press NEXT on each counter of the box in turn, through the box's own key input."""
+def _officer(proc: subprocess.Popen, counters, every_s: float = 2.0) -> None:
+    """Press NEXT on each counter of the box in turn, through the box's own key input. Often:
+    a big hall's ticket is for one of a few counters among many, and NEXT on a counter with
+    nobody waiting does nothing."""
     pause = threading.Event()
     turn = 0
     while proc.poll() is None and not pause.wait(every_s):
@@ -178,7 +188,7 @@ def _tell(site, work: Path, broker, headless: bool) -> None:
         print(f"  screens     {work / 'screens'}/*.png  (kiosk and display, refreshed)")
         print(f"  calls       {work / 'calls'}/*.wav  (every spoken call)")
     print("  counters    the 'Tombol Loket' window (keys: 1-9 counter, n next, r recall, s skip, p pause)")
-    from .status import status_login
+    from antrean.status import status_login
     status = status_login(site, None).id if site.operators else None
     if status:
         print(f"  status      antrean status --config ... --port {broker.port} --as {status} "

@@ -1,7 +1,7 @@
 """The Mosquitto broker of a hall: its configuration, made from the site, and the process.
 
 ``write_broker_config`` turns a :class:`~antrean.site.Site` and the hashes of its logins'
-passwords (:mod:`antrean.credentials`; the hall's TOML holds none) into the three files
+passwords (:mod:`antrean.deploy.credentials`; the hall's TOML holds none) into the three files
 Mosquitto reads: ``mosquitto.conf``, ``passwd`` and ``acl`` (each device limited to the
 topics docs/protocol.md gives its role). ``BrokerProcess`` runs ``mosquitto -c`` as a child
 process for the demo and the tests; on a hub Pi the distribution's unit runs it with the
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping
 
-from . import credentials
-from .credentials import write_private as _write_private
-from .errors import BrokerError, UsageError
-from .mqtt import queue_limit
-from .protocol import Topics
-from .site import Site
+from antrean.deploy import credentials
+from antrean.deploy.credentials import write_private as _write_private
+from antrean.errors import BrokerError, UsageError
+from antrean.mqtt import queue_limit
+from antrean.protocol import Topics
+from antrean.site import Site
 
 # The first bytes of every file Mosquitto's persistence writes (src/persist.h, "magic").
 DB_MAGIC = b"\x00\xb5\x00mosquitto db"
@@ -97,7 +97,7 @@ def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port:
                         bind: str = "0.0.0.0", persistence_dir=None,
                         user: str | None = None) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``out_dir``; return the conf path.
-    ``hashes``: login -> its password's hash (:func:`antrean.credentials.read_passwd`).
+    ``hashes``: login -> its password's hash (:func:`antrean.deploy.credentials.read_passwd`).
 
     ``user`` is the account the broker runs as. Unset, the broker keeps the account that
     starts it (when that is root, Mosquitto would otherwise drop to ``mosquitto``, which
@@ -169,9 +169,9 @@ def guard_persistence(path) -> str | None:
 
     A power cut on a Pi can leave the file empty, all NUL or cut short, and Mosquitto then
     refuses to start (mosquitto#2639, #3159). The check itself lives in
-    :mod:`antrean.broker_guard` (also run by the broker's unit). None when nothing was done.
+    :mod:`antrean.deploy.broker_guard` (also run by the broker's unit). None when nothing was done.
     """
-    from .broker_guard import move_aside, problem   # it imports DB_MAGIC from here
+    from antrean.deploy.broker_guard import move_aside, problem   # it imports DB_MAGIC from here
     path = Path(path)
     why = problem(path)
     if why is None:
@@ -357,7 +357,7 @@ def main_broker_config(argv: list[str]) -> int:
                         "it; default as root: 'mosquitto' when that user exists)")
     args = parser.parse_args(argv)
     user = args.user or _default_broker_user()
-    from .config import load_site   # another module; imported late so --help needs nothing
+    from antrean.config import load_site   # another module; imported late so --help needs nothing
     site = load_site(args.config)
     hashes = credentials.read_passwd(args.passwd)
     conf = write_broker_config(site, args.out, hashes=hashes, port=args.port, bind=args.bind,
