@@ -91,3 +91,15 @@ def test_an_unknown_example_hall_is_named_with_the_choices(installed):
                  str(work / "demo")], cwd=work, check=False, timeout=60)
     assert done.returncode == 2
     assert "no example hall 'mpp-atlantis'" in done.stderr and "mpp-madiun" in done.stderr
+
+
+def test_the_running_roles_import_nothing_from_deploy():
+    """A card's roles need only their own settings (antrean.device_settings): deployment code
+    stays out of a running hub, kiosk, display or button box."""
+    probe = ("import sys, hub.service, kiosk.app, display.app, counter_button.app, "
+             "antrean.status, antrean.cli; "
+             "print(sorted(m for m in sys.modules if m.startswith('antrean.deploy')))")
+    env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_LOG_MODE": "PYTHON", "KIVY_NO_WINDOW": "1"}
+    done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"
