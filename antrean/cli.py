@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("antrean.config_cli", "main", "check a site configuration file (config check FILE)"),
     "credentials": ("antrean.deploy.credentials", "main",
                     "make and rotate the broker passwords (keys file, hub's password file)"),
+    "tls": ("antrean.deploy.tls", "main",
+            "make the hall's CA and the broker's TLS certificate (site option broker_tls)"),
     "broker-config": ("antrean.deploy.broker", "main_broker_config",
                       "write Mosquitto config, passwords and ACL from the site config"),
     "broker-guard": ("antrean.deploy.broker_guard", "main",

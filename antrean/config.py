@@ -34,7 +34,7 @@ MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
 KEYS: dict[str, tuple[str, ...]] = {
     "": ("version", "site", "rules", "agencies", "services", "counters", "kiosks",
          "displays", "button_boxes", "operators"),
-    "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours"),
+    "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours", "broker_tls"),
     "site.hours": WEEKDAYS,
     "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
     "agencies": ("id", "name", "name_en", "initials", "logo"),
@@ -177,6 +177,7 @@ class _SiteReader(FieldReader):
             button_boxes=self.button_boxes(raw, counters),
             operators=self.operators(raw),
             ticket_footer=self.get(top, ("site",), "ticket_footer", TEXT, ""),
+            broker_tls=self.get(top, ("site",), "broker_tls", BOOL, False),
             source=source,
         )
 

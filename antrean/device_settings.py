@@ -27,7 +27,8 @@ def read_device_config(path: str | os.PathLike) -> dict:
 
 
 def add_login_arguments(parser: argparse.ArgumentParser, *, device_config: bool = True) -> None:
-    """``--device-config`` (unless the role declares its own) and ``--password-file``."""
+    """``--device-config`` (unless the role declares its own), ``--password-file`` and
+    ``--tls-ca``."""
     if device_config:
         parser.add_argument("--device-config", type=Path, metavar="device.toml",
                             help="this device's settings written by provisioning; its "
@@ -36,6 +37,30 @@ def add_login_arguments(parser: argparse.ArgumentParser, *, device_config: bool 
     parser.add_argument("--password-file", type=Path, metavar="FILE",
                         help="a file holding this login's broker password (instead of "
                              "--device-config)")
+    parser.add_argument("--tls-ca", type=Path, metavar="ca.crt",
+                        help="the hall's CA certificate, when the hall's broker speaks TLS "
+                             "(default: device.toml's [broker] tls_ca)")
+
+
+def _device_config(path: Path | None) -> Path | None:
+    if path is None and os.environ.get("ANTREAN_DEVICE_CONFIG"):
+        return Path(os.environ["ANTREAN_DEVICE_CONFIG"])
+    return path
+
+
+def own_tls_ca(tls: bool, tls_ca: Path | None = None,
+               device_config: Path | None = None) -> Path | None:
+    """The CA certificate this device verifies the broker with: ``tls_ca``, or device.toml's
+    ``[broker] tls_ca``; None when the hall runs without TLS (``tls`` false)."""
+    if not tls:
+        return None
+    device_config = _device_config(device_config)
+    if tls_ca is None and device_config is not None:
+        tls_ca = read_device_config(device_config).get("broker", {}).get("tls_ca")
+    if not tls_ca:
+        raise UsageError("the hall's broker speaks TLS only ([site] broker_tls): give "
+                         "--tls-ca, or BROKER_CA in the device file")
+    return Path(tls_ca)
 
 
 def own_password(device: str, device_config: Path | None = None,
@@ -51,8 +76,7 @@ def own_password(device: str, device_config: Path | None = None,
         if not password:
             raise ConfigError("the password file is empty", str(password_file))
         return password
-    if device_config is None and os.environ.get("ANTREAN_DEVICE_CONFIG"):
-        device_config = Path(os.environ["ANTREAN_DEVICE_CONFIG"])
+    device_config = _device_config(device_config)
     if device_config is None:
         raise UsageError(f"no broker password for {device}: give --device-config "
                          "(/etc/antrean/device.toml, made by provisioning from the device "

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import queue
 import socket
+import ssl
 import threading
 import time
 import uuid
@@ -25,7 +27,7 @@ from typing import Callable
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 
-from .errors import UsageError
+from .errors import ConfigError, UsageError
 from .protocol import Topics, encode, valid_id
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,8 @@ class HallClient:
                  port: int, deliver: Deliver | None = None, keepalive: int = 5,
                  clean_session: bool = True, manual_ack: bool = False,
                  now_ms: Callable[[], int] = _wall_ms,
-                 announce: bool = True, max_queued: int = MAX_QUEUED):
+                 announce: bool = True, max_queued: int = MAX_QUEUED,
+                 tls_ca: str | os.PathLike | None = None):
         if role not in ROLES:
             raise UsageError(f"role {role!r} is not one of {', '.join(ROLES)}")
         if not valid_id(device):
@@ -179,6 +182,17 @@ class HallClient:
         self._unreachable_logged = False
         self._started = False
         self._client = self._make_client(password, clean_session)
+        if tls_ca is not None:
+            self._use_tls(tls_ca)
+
+    def _use_tls(self, ca: str | os.PathLike) -> None:
+        """Verify the broker against the hall's CA and the host name it is dialled by
+        (paho's defaults: CERT_REQUIRED, hostname checked)."""
+        try:
+            self._client.tls_set(ca_certs=os.fspath(ca), tls_version=ssl.PROTOCOL_TLS_CLIENT)
+        except (OSError, ssl.SSLError) as e:
+            raise ConfigError(f"cannot use it as the hall's CA certificate: {e}",
+                              os.fspath(ca)) from None
 
     def _make_client(self, password: str, clean_session: bool) -> paho.Client:
         c = paho.Client(CallbackAPIVersion.VERSION2, client_id=self.device,

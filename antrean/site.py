@@ -141,6 +141,7 @@ class Site:
     button_boxes: dict[str, ButtonBox]
     operators: dict[str, Operator] = field(default_factory=dict)
     ticket_footer: str = ""
+    broker_tls: bool = False           # devices reach the broker over TLS only (antrean tls)
     source: str = ""                   # the file it came from, for messages
 
     def devices(self) -> list[Device]:

@@ -21,11 +21,12 @@ import json
 import threading
 import time
 import zoneinfo
+from pathlib import Path
 
 import msgspec
 
 from . import protocol
-from .device_settings import add_login_arguments, own_password
+from .device_settings import add_login_arguments, own_password, own_tls_ca
 from .errors import EXIT_ATTENTION, BrokerError
 from .messages import Health, Presence
 from .protocol import Topics
@@ -40,7 +41,7 @@ PRINTER_PROBLEMS = ("paper_low", "no_paper", "cover_open", "offline")
 
 
 def collect(site, host: str, port: int, wait_s: float, *, password: str,
-            operator: str | None = None) -> dict[str, dict]:
+            operator: str | None = None, tls_ca: Path | None = None) -> dict[str, dict]:
     """Presence and health per device id, as the broker holds them now, read with the
     login of ``operator`` (default: the site's first operator that only reads)."""
     from .mqtt import HallClient
@@ -60,7 +61,8 @@ def collect(site, host: str, port: int, wait_s: float, *, password: str,
 
     login = status_login(site, operator)
     client = HallClient(site=site.id, device=login.id, role="operator",
-                        password=password, host=host, port=port, announce=False)
+                        password=password, host=host, port=port, announce=False,
+                        tls_ca=tls_ca)
     client.subscribe(topics.all_presence, on("presence"))
     client.subscribe(topics.all_health, on("health"))
     client.start()
@@ -217,6 +219,7 @@ def main(argv: list[str]) -> int:
     site = load_site(args.config)
     login = status_login(site, args.operator).id
     password = own_password(login, args.device_config, args.password_file)
+    tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
     seen = collect(site, args.host, args.port, args.wait, password=password,
-                   operator=login)    # BrokerError: exit code 7
+                   operator=login, tls_ca=tls_ca)    # BrokerError: exit code 7
     return report(site, seen, int(time.time() * 1000), as_json=args.json)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from antrean.clock import HubClock
 from antrean.command import CommandChannel
-from antrean.device_settings import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password, own_tls_ca
 from antrean.errors import UsageError
 from antrean.mqtt import HallClient
 from antrean.sdnotify import Watchdog
@@ -38,7 +38,7 @@ class CounterBox:
     """One running box: pins, loop and hub link, built from the site config."""
 
     def __init__(self, site, device: str, *, password: str, host: str, port: int,
-                 pin_factory=None,
+                 pin_factory=None, tls_ca: Path | None = None,
                  virtual: bool = False, hold_time: float = gpio.HOLD_TIME_S,
                  bounce_time: float | None = gpio.BOUNCE_TIME_S,
                  debounce_s: float = kp.DEBOUNCE_S, reply_timeout_s: float = REPLY_TIMEOUT_S,
@@ -58,7 +58,7 @@ class CounterBox:
                                  on_held=self.controller.on_held, hold_time=hold_time,
                                  bounce_time=bounce_time, pin_factory=pin_factory)
         self.client = HallClient(site=site.id, device=device, role="counter",
-                                 password=password, host=host, port=port,
+                                 password=password, host=host, port=port, tls_ca=tls_ca,
                                  deliver=self.controller.put)
         self.channel = CommandChannel(self.client, self.client.topics, device, self.clock)
         self.controller.attach_box(self.gpio)
@@ -129,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
     say = (lambda c, p: console.say(text(args.lang, "console.led", counter=c,
                                          text=text(args.lang, f"led.{p.value}"))))
     password = own_password(args.device, args.device_config, args.password_file)
+    tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
     box = CounterBox(site, args.device, password=password, host=args.host, port=args.port,
+                     tls_ca=tls_ca,
                      pin_factory=factory,
                      virtual=args.virtual, hold_time=args.hold_time,
                      bounce_time=args.bounce_time or None,

@@ -36,7 +36,8 @@ from kivy.uix.floatlayout import FloatLayout  # noqa: E402
 from kivy.uix.stencilview import StencilView  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
-from antrean.device_settings import add_login_arguments, own_password  # noqa: E402
+from antrean.device_settings import (add_login_arguments, own_password,  # noqa: E402
+                                     own_tls_ca)
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame, configure_window, window_size  # noqa: E402
 from antrean.errors import AntreanError  # noqa: E402
@@ -159,7 +160,7 @@ class DisplayApp(App):
 
     def __init__(self, *, site, display, settings: DisplaySettings, password: str, host: str,
                  port: int, memory: AnnounceMemory, voice=None, screenshot: Path | None = None,
-                 running_text_mode: str = "auto", **kw):
+                 running_text_mode: str = "auto", tls_ca: Path | None = None, **kw):
         super().__init__(**kw)
         self.site, self.device, self.settings = site, display, settings
         self.text = Strings(display.language)
@@ -167,7 +168,7 @@ class DisplayApp(App):
         self.state = DisplayState(site, settings, memory, self.hub_clock)
         self.voice, self.screenshot_path = voice, screenshot
         self.client = HallClient(site=site.id, device=display.id, role="display",
-                                 password=password, host=host, port=port,
+                                 password=password, host=host, port=port, tls_ca=tls_ca,
                                  deliver=lambda f: Clock.schedule_once(lambda dt: f()))
         self.site_name = site.name
         self.running_text = display.running_text
@@ -417,6 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     site = load_site(args.config)
     display = device_of(site, "display", args.device, args.config)
     password = own_password(display.id, args.device_config, args.password_file)
+    tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
     settings = DisplaySettings.of(site, display, max_age_s=args.max_age,
                                   stale_after_s=args.stale_after)
     configure_window(window_size(args.windowed) if args.windowed else None, max_fps=MAX_FPS)
@@ -424,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
                                else None)
     memory = AnnounceMemory(args.memory or default_path(display.id))
     app = DisplayApp(site=site, display=display, settings=settings, password=password,
+                     tls_ca=tls_ca,
                      host=args.host,
                      port=args.port, memory=memory, screenshot=shot,
                      running_text_mode=args.running_text)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from antrean import protocol
 from antrean.clock import PresetClock
-from antrean.device_settings import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password, own_tls_ca
 from antrean.errors import ProtocolError, StorageError, UsageError
 from antrean.mqtt import HallClient, queue_limit
 from antrean.protocol import Topics
@@ -56,6 +56,7 @@ class HubService:
     """Runs the engine behind the broker until ``stop()``."""
 
     def __init__(self, site: Site, db_path: str, host: str, port: int, *, password: str,
+                 tls_ca=None,
                  now_ms: Callable[[], int] = wall_ms):
         self.site = site
         self.topics = Topics(site.id)
@@ -77,7 +78,7 @@ class HubService:
         self._link_up = False                       # as _on_link last heard it
         # A persistent session: commands sent while the hub restarts wait at the broker.
         self.client = HallClient(site=site.id, device="hub", role="hub",
-                                 password=password, host=host, port=port,
+                                 password=password, host=host, port=port, tls_ca=tls_ca,
                                  deliver=self.inbox.put, clean_session=False, manual_ack=True,
                                  max_queued=queue_limit(len(site.services) + len(site.counters)))
         self.client.subscribe(self.topics.all_cmds, self._on_command, qos=1)
@@ -229,7 +230,9 @@ def main(argv: list[str]) -> int:
     now_ms = wall_ms if args.clock_from is None else \
         PresetClock(moment_ms(args.clock_from, site.timezone))
     password = own_password("hub", args.device_config, args.password_file)
-    service = HubService(site, args.db, args.host, args.port, password=password, now_ms=now_ms)
+    tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
+    service = HubService(site, args.db, args.host, args.port, password=password, tls_ca=tls_ca,
+                         now_ms=now_ms)
     import signal
     signal.signal(signal.SIGTERM, lambda *_: service.stop())
     try:

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from antrean.device_settings import add_login_arguments, own_password
+from antrean.device_settings import add_login_arguments, own_password, own_tls_ca
 from antrean.errors import ConfigError, UsageError
 from antrean.window import configure_window, window_size
 from kiosk.strings import LANGUAGES
@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         configured = device_printer(args.device_config, configured)
     printer = printer_config(args.printer, configured)
     password = own_password(kiosk.id, args.device_config, args.password_file)
+    tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
     size = window_size(args.windowed) if args.windowed else None
     from kiosk.printer import open_printer
     open_printer(printer)          # a bad printer setting stops us here, before the window
@@ -122,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     configure_window(size, max_fps=MAX_FPS, touchscreen=True)
     shot = args.screenshots / f"{kiosk.id}.png" if args.screenshots else None
     KioskApp(site=site, kiosk=kiosk, password=password, host=args.host, port=args.port,
-             printer=printer,
+             printer=printer, tls_ca=tls_ca,
              state_dir=args.state_dir, language=args.language, screenshot=shot,
              visitors_every_s=args.demo_visitors).run()
     return 0

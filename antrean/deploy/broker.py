@@ -25,6 +25,7 @@ from typing import Callable, Mapping
 
 from antrean.deploy import credentials
 from antrean.deploy.credentials import write_private as _write_private
+from antrean.deploy.tls import TLS_PORT, BrokerTls, make_hall_tls
 from antrean.errors import BrokerError, UsageError
 from antrean.mqtt import queue_limit
 from antrean.protocol import Topics
@@ -95,14 +96,23 @@ def passwd_for(site: Site, hashes: Mapping[str, str]) -> str:
 
 def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port: int = 1883,
                         bind: str = "0.0.0.0", persistence_dir=None,
-                        user: str | None = None) -> Path:
+                        user: str | None = None, tls: BrokerTls | None = None) -> Path:
     """Write ``mosquitto.conf``, ``passwd`` and ``acl`` into ``out_dir``; return the conf path.
     ``hashes``: login -> its password's hash (:func:`antrean.deploy.credentials.read_passwd`).
 
     ``user`` is the account the broker runs as. Unset, the broker keeps the account that
     starts it (when that is root, Mosquitto would otherwise drop to ``mosquitto``, which
     cannot read these mode-600 files). Set while running as root, the files are handed to it.
+
+    ``tls``: the broker's certificate and key; required when the hall sets ``broker_tls``,
+    and then the one listener speaks TLS only (no plaintext port at all).
     """
+    if site.broker_tls and tls is None:
+        raise UsageError(f"{site.id} turns TLS on ([site] broker_tls): give the broker's "
+                         "certificate and key (antrean tls; broker-config --tls-dir)")
+    if tls is not None and not site.broker_tls:
+        raise UsageError(f"{site.id} does not turn TLS on: set broker_tls = true under [site] "
+                         "so that the devices use it too")
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     persist = Path(persistence_dir).resolve() if persistence_dir else out / "data"
@@ -117,6 +127,7 @@ def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port:
         *([f"user {run_as}"] if run_as else []),
         "per_listener_settings false",
         f"listener {port} {bind}",
+        *(_tls_lines(out, tls, user) if tls else []),
         "allow_anonymous false",
         # The client id is the login's name, whatever the client asks for: no login can
         # take over another device's session (Mosquitto closes the older of two sessions
@@ -153,6 +164,18 @@ def write_broker_config(site: Site, out_dir, *, hashes: Mapping[str, str], port:
     if user and os.geteuid() == 0:
         _hand_over(user, (passwd, acl, conf, persist))
     return conf
+
+
+def _tls_lines(out: Path, tls: BrokerTls, user: str | None) -> list[str]:
+    # A copy beside the config: the broker's user must read the key, which stays mode 600.
+    cert, key = out / "broker.crt", out / "broker.key"
+    cert.write_bytes(tls.cert.read_bytes())
+    _write_private(key, tls.key.read_text())
+    if user and os.geteuid() == 0:
+        _hand_over(user, (cert, key))
+    return [f"certfile {cert}", f"keyfile {key}",
+            # 1.2 and later only; devices verify the broker, the broker checks logins.
+            "tls_version tlsv1.2"]
 
 
 def _hand_over(user: str, paths) -> None:
@@ -209,6 +232,8 @@ class BrokerProcess:
                         if location else None)
         self.log = collections.deque(maxlen=log_lines)   # recent broker log lines
         self.passwords: dict[str, str] = {}     # login -> password, when run_broker made them
+        self.tls = "certfile" in values
+        self.ca: Path | None = None             # the CA a client verifies it with (run_broker)
         self._proc: subprocess.Popen | None = None
         self._cond = threading.Condition()
 
@@ -320,11 +345,16 @@ def run_broker(site: Site, workdir, port: int | None = None, *,
     a fresh random one, kept in ``workdir/keys.toml`` and on the returned broker."""
     passwords, _ = credentials.complete(site, passwords or {})
     workdir = Path(workdir)
+    tls = None
+    if site.broker_tls:     # a CA of its own, kept in workdir/tls like the passwords
+        make_hall_tls(site.id, workdir / "tls", ["127.0.0.1", "localhost"])
+        tls = BrokerTls.in_dir(workdir / "tls")
     conf = write_broker_config(site, workdir, port=port or free_port(), bind="127.0.0.1",
-                               hashes=credentials.hashed(passwords))
+                               hashes=credentials.hashed(passwords), tls=tls)
     credentials.write_keys(workdir / "keys.toml", site.id, passwords)
     broker = BrokerProcess(conf)
     broker.passwords = passwords
+    broker.ca = workdir / "tls" / "ca.crt" if tls else None
     return broker.start(timeout)
 
 
@@ -349,7 +379,11 @@ def main_broker_config(argv: list[str]) -> int:
                         help="the hall's hashed password file (antrean credentials --passwd; "
                              "on a hub card /etc/antrean/broker-passwd)")
     parser.add_argument("--out", required=True, metavar="DIR", help="where to write the files")
-    parser.add_argument("--port", type=int, default=1883, help="listener port (default 1883)")
+    parser.add_argument("--port", type=int, help="listener port (default 1883, with TLS "
+                        f"{TLS_PORT})")
+    parser.add_argument("--tls-dir", type=Path, default=Path("/etc/antrean/tls"), metavar="DIR",
+                        help="broker.crt and broker.key from antrean tls, used when the hall "
+                             "sets broker_tls (default /etc/antrean/tls)")
     parser.add_argument("--bind", default="0.0.0.0", help="listener address (default 0.0.0.0)")
     parser.add_argument("--persistence", metavar="DIR",
                         help="where the broker keeps mosquitto.db (default DIR/data)")
@@ -360,8 +394,10 @@ def main_broker_config(argv: list[str]) -> int:
     from antrean.config import load_site   # another module; imported late so --help needs nothing
     site = load_site(args.config)
     hashes = credentials.read_passwd(args.passwd)
-    conf = write_broker_config(site, args.out, hashes=hashes, port=args.port, bind=args.bind,
-                               persistence_dir=args.persistence, user=user)
+    tls = BrokerTls.in_dir(args.tls_dir) if site.broker_tls else None
+    port = args.port or (TLS_PORT if tls else 1883)
+    conf = write_broker_config(site, args.out, hashes=hashes, port=port, bind=args.bind,
+                               persistence_dir=args.persistence, user=user, tls=tls)
     ids = site.logins()
     print(f"wrote {conf}, {conf.with_name('passwd')}, {conf.with_name('acl')} "
           f"for {sum(d in hashes for d in ids)} of {len(ids)} logins")

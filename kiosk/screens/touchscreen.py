@@ -141,7 +141,7 @@ class KioskApp(App):
     error_text = StringProperty("")
 
     def __init__(self, *, site, kiosk, password: str, host: str, port: int, printer: dict,
-                 state_dir: Path,
+                 state_dir: Path, tls_ca: Path | None = None,
                  language: str = "id", screenshot: Path | None = None,
                  visitors_every_s: float = 0, **kw):
         super().__init__(**kw)
@@ -157,7 +157,7 @@ class KioskApp(App):
         self.flow = Flow()
         self.hub_clock = HubClock()
         self.client = HallClient(site=site.id, device=kiosk.id, role="kiosk",
-                                 password=password, host=host, port=port,
+                                 password=password, host=host, port=port, tls_ca=tls_ca,
                                  deliver=lambda f: Clock.schedule_once(lambda dt: f()))
         self.channel = CommandChannel(self.client, self.client.topics, kiosk.id, self.hub_clock)
         self.outbox = open_outbox(state_dir, kiosk.id)

@@ -2,6 +2,7 @@
 SIGKILL mid-stream and a broker restart. Given / when / then, waiting on events, never sleeps."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import queue
@@ -51,7 +52,7 @@ class Device:
         self.snapshots: dict[str, queue.Queue] = {"service": queue.Queue(),
                                                   "counter": queue.Queue()}
         self.client = HallClient(site=site.id, device=device_id, role="kiosk", password=password,
-                                 host=broker.host, port=broker.port)
+                                 host=broker.host, port=broker.port, tls_ca=broker.ca)
         self.client.subscribe(self.topics.reply(device_id), self._on_reply)
         self.client.subscribe(self.topics.all_counters, lambda m: self.snapshots["counter"].put(
             json.loads(m.payload)))
@@ -112,9 +113,11 @@ class Device:
         self.client.stop()
 
 
-@pytest.fixture
-def hall(tmp_path):
+@pytest.fixture(params=["plain"])
+def hall(tmp_path, request):
     site = small_site()
+    if request.param == "tls":
+        site = dataclasses.replace(site, broker_tls=True)
     broker = run_broker(site, tmp_path / "broker")
     devices: list[Device] = []
 
@@ -132,7 +135,7 @@ def hall(tmp_path):
 def hub(hall, tmp_path):
     site, broker, _ = hall
     service = HubService(site, str(tmp_path / "hub.sqlite"), broker.host, broker.port,
-                         password=broker.passwords["hub"],
+                         password=broker.passwords["hub"], tls_ca=broker.ca,
                          now_ms=hall_clock())
     thread = threading.Thread(target=service.run, daemon=True)
     thread.start()
@@ -142,6 +145,7 @@ def hub(hall, tmp_path):
     thread.join(10)
 
 
+@pytest.mark.parametrize("hall", ["plain", "tls"], indirect=True)
 def test_a_ticket_goes_from_request_to_the_hall_snapshot(hall, hub):
     site, broker, device = hall
     kiosk, box = device("kiosk-1"), device("box-1")
