@@ -251,6 +251,10 @@ class HallClient:
         stopper = threading.Thread(target=self._client.loop_stop, daemon=True)
         stopper.start()
         stopper.join(remaining())
+        if not stopper.is_alive():
+            # paho 2.1 keeps loop_start()'s wake-up socket pair open until the client is
+            # garbage collected (and in a reference cycle not even then, cleanly).
+            self._client._reset_sockets(sockpair_only=True)
         if self._worker is not None:
             self._worker.stop(remaining())
 

@@ -17,6 +17,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from antrean.deploy.tls import TLS_PORT
 from antrean.errors import ConfigError
 from antrean.protocol import valid_id
 
@@ -28,7 +29,9 @@ DEFAULT_TIMEZONE = "Asia/Jakarta"
 STORED_MARK = "# disimpan/stored"
 KEYS = ("ROLE", "SITE", "DEVICE_ID", "HUB_ADDRESS", "HUB_PORT", "DEVICE_PASSWORD", "COUNTERS",
         "HOSTNAME", "WIFI_SSID", "WIFI_PASSWORD", "WIFI_COUNTRY", "SSH_AUTHORIZED_KEY",
-        "TIMEZONE", "SITE_CONFIG", "DISPLAY_ROTATION", "PRINTER", "BROKER_PASSWD")
+        "TIMEZONE", "SITE_CONFIG", "DISPLAY_ROTATION", "PRINTER", "BROKER_PASSWD", "BROKER_CA",
+        "BROKER_CERT", "BROKER_KEY")
+TLS_KEYS = ("BROKER_CA", "BROKER_CERT", "BROKER_KEY")    # absolute paths on the boot partition
 _HOSTNAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 _SSH_KEY = re.compile(r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|"
@@ -144,6 +147,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hub_password_mismatch": ("bukan kata sandi hub di berkas kata sandi broker ({value})",
                               "not the hub's password in the broker's password file "
                               "({value})"),
+    "broker_tls_role": ("hanya kartu hub yang membawa sertifikat dan kunci broker; hapus "
+                        "baris ini dan berkasnya dari kartu ini",
+                        "only the hub card carries the broker's certificate and key; remove "
+                        "this line and the file from this card"),
+    "need_broker_tls": ("kartu hub dengan TLS perlu BROKER_CA, BROKER_CERT dan BROKER_KEY "
+                        "(dibuat oleh `antrean tls`)",
+                        "a hub card with TLS needs BROKER_CA, BROKER_CERT and BROKER_KEY "
+                        "(made by `antrean tls`)"),
+    "need_broker_ca": ("berkas TOML aula menyalakan TLS (broker_tls): isi BROKER_CA dengan "
+                       "path ca.crt aula, mis. /boot/firmware/antrean/ca.crt",
+                       "the hall's TOML file turns TLS on (broker_tls): set BROKER_CA to the "
+                       "path of the hall's ca.crt, e.g. /boot/firmware/antrean/ca.crt"),
+    "tls_not_on": ("berkas TOML aula tidak menyalakan TLS (broker_tls): hapus baris ini, atau "
+                   "tulis broker_tls = true di [site] berkas TOML aula",
+                   "the hall's TOML file does not turn TLS on (broker_tls): remove this line, "
+                   "or set broker_tls = true under [site] in the hall's TOML file"),
+    "tls_file_missing": ("berkas TLS tidak ada: {value}", "the TLS file does not exist: {value}"),
     "wifi_password_gone": ("kata sandi Wi-Fi sudah dihapus dari berkas tetapi tidak tersimpan "
                            "untuk jaringan ini: ketik ulang WIFI_PASSWORD",
                            "the Wi-Fi password was removed from the file but none is stored for "
@@ -174,6 +194,9 @@ class DeviceFile:
     hub_port: int = DEFAULT_PORT
     device_password: str = ""
     broker_passwd: str = ""              # hub only: the broker's hashed password file
+    broker_ca: str = ""                  # TLS: the hall's CA certificate (every card)
+    broker_cert: str = ""                # TLS, hub only: the broker's certificate and key
+    broker_key: str = ""
     counters: tuple[int, ...] = ()
     hostname: str = ""
     wifi_ssid: str = ""
@@ -310,8 +333,10 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         c.require("BROKER_PASSWD", "need_broker_passwd", at="ROLE")
     elif c.get("BROKER_PASSWD") and role in ROLES:
         c.fail("BROKER_PASSWD", "broker_passwd_role")
-    if c.get("BROKER_PASSWD") and not c.get("BROKER_PASSWD").startswith("/"):
-        c.fail("BROKER_PASSWD", "relative_path")
+    for key in ("BROKER_PASSWD", *TLS_KEYS):
+        if c.get(key) and not c.get(key).startswith("/"):
+            c.fail(key, "relative_path")
+    _tls(c, role)
     if device_id and not valid_id(device_id):
         c.fail("DEVICE_ID", "bad_id")
     if is_hub and device_id != "hub":
@@ -328,6 +353,8 @@ def _build(raw: dict, path: str, problems: list[ConfigError]) -> DeviceFile:
         hub_address=_host(c) or ("127.0.0.1" if is_hub else ""),
         hub_port=_port(c), device_password=c.get("DEVICE_PASSWORD"),
         broker_passwd=c.get("BROKER_PASSWD") if is_hub else "",
+        broker_ca=c.get("BROKER_CA"), broker_cert=c.get("BROKER_CERT") if is_hub else "",
+        broker_key=c.get("BROKER_KEY") if is_hub else "",
         counters=_counters(c, role), hostname=_hostname(c, device_id),
         wifi_ssid=c.get("WIFI_SSID"), wifi_password=wifi_password,
         wifi_password_stored=stored, wifi_country=_country(c),
@@ -361,11 +388,25 @@ def _int(c: _Checker, key: str, default: int) -> int | None:
     return int(text)
 
 
+def _tls(c: _Checker, role: str) -> None:
+    """The broker's certificate and key go on the hub card only, and with the CA."""
+    if role == "hub":
+        given = [k for k in TLS_KEYS if c.get(k)]
+        if given and len(given) < len(TLS_KEYS):
+            c.fail(given[0], "need_broker_tls")
+        return
+    for key in ("BROKER_CERT", "BROKER_KEY"):
+        if c.get(key) and role in ROLES:
+            c.fail(key, "broker_tls_role")
+
+
 def _port(c: _Checker) -> int:
-    port = _int(c, "HUB_PORT", DEFAULT_PORT)
+    # A card that verifies the broker with the hall's CA dials its TLS port by default.
+    default = TLS_PORT if c.get("BROKER_CA") else DEFAULT_PORT
+    port = _int(c, "HUB_PORT", default)
     if port is not None and not 1 <= port <= 65535:
         c.fail("HUB_PORT", "bad_port")
-    return port or DEFAULT_PORT
+    return port or default
 
 
 def _counters(c: _Checker, role: str) -> tuple[int, ...]:

@@ -55,6 +55,8 @@ AUTHORIZED_KEYS = "home/antrean/.ssh/authorized_keys"
 WANTS = "etc/systemd/system/multi-user.target.wants"
 SITE_TOML = "etc/antrean/site.toml"      # the hall's TOML, for every role
 BROKER_PASSWD = "etc/antrean/broker-passwd"   # the hub's: hashed broker logins
+TLS_CA, TLS_CERT, TLS_KEY = ("etc/antrean/tls/ca.crt", "etc/antrean/tls/broker.crt",
+                             "etc/antrean/tls/broker.key")   # broker-config's --tls-dir
 ROLE_UNITS = {
     "hub": ("antrean-broker.service", "antrean-hub.service"),
     "kiosk": ("antrean-kiosk.service",),
@@ -210,7 +212,8 @@ def _inside(root: Path, absolute: str) -> Path:
 
 # The device file's key each problem with the hall's TOML is about (else SITE_CONFIG).
 _CONTEXT_KEY = {"site_mismatch": "SITE", "device_not_in_site": "DEVICE_ID",
-                "device_other_kind": "DEVICE_ID", "counters_mismatch": "COUNTERS"}
+                "device_other_kind": "DEVICE_ID", "counters_mismatch": "COUNTERS",
+                "need_broker_ca": "ROLE", "tls_not_on": "BROKER_CA"}
 # ROLE -> the hall's table of such devices
 _TABLES = {"kiosk": "kiosks", "display": "displays", "counter": "button_boxes"}
 
@@ -235,6 +238,11 @@ def _context_problems(device: DeviceFile,
                 problems.append(DeviceFileProblem(code, device.path, line(key), key, **fields))
     if device.broker_passwd:
         problems += _broker_passwd_problems(device, root)
+    for key, value in (("BROKER_CA", device.broker_ca), ("BROKER_CERT", device.broker_cert),
+                       ("BROKER_KEY", device.broker_key)):
+        if value and not _inside(root, value).is_file():
+            problems.append(DeviceFileProblem("tls_file_missing", device.path, line(key), key,
+                                              value=value))
     if device.wifi_ssid and device.wifi_password_stored \
             and _stored_wifi(root).get("ssid") != device.wifi_ssid:
         problems.append(DeviceFileProblem("wifi_password_gone", device.path,
@@ -245,7 +253,8 @@ def _context_problems(device: DeviceFile,
 def _site_config_problems(path: Path, device: DeviceFile) -> tuple[list[tuple[str, dict]],
                                                                    tuple[int, ...]]:
     """(message code, its fields) for the hall's TOML: valid, same site, lists this device
-    in the table its ROLE runs from, with (when COUNTERS is given) these counters. Also the counters the hall's TOML gives the device."""
+    in the table its ROLE runs from, with (when COUNTERS is given) these counters, and with
+    BROKER_CA exactly when it turns TLS on. Also the counters the hall's TOML gives it."""
     try:
         from antrean.config import read_site   # the full validator (may not be installed)
     except ImportError:
@@ -259,8 +268,13 @@ def _site_config_problems(path: Path, device: DeviceFile) -> tuple[list[tuple[st
         return [("site_config_bad", {"value": str(p)}) for p in problems], ()
     if site.id != device.site:
         return [("site_mismatch", {"value": site.id})], ()
+    found = []
+    if site.broker_tls and not device.broker_ca:
+        found.append(("need_broker_ca", {}))
+    elif device.broker_ca and not site.broker_tls:
+        found.append(("tls_not_on", {}))
     if device.role == "hub":
-        return [], ()
+        return found, ()
     table = _TABLES[device.role]
     mine = getattr(site, table)
     if device.device_id not in mine:
@@ -270,7 +284,6 @@ def _site_config_problems(path: Path, device: DeviceFile) -> tuple[list[tuple[st
                                            "kind": f"[[{table}]]", "role": device.role})], ()
         return [("device_not_in_site", {"value": device.device_id, "kind": f"[[{table}]]",
                                         "hint": ", ".join(mine) or "-"})], ()
-    found = []
     served = _served(site, device)
     if device.counters and sorted(device.counters) != list(served):
         found.append(("counters_mismatch", {"value": device.device_id,
@@ -337,6 +350,8 @@ def _device_toml(d: DeviceFile, site: str) -> bytes:
                 "display_rotation": d.display_rotation, "timezone": d.timezone,
                 "broker": {"host": d.hub_address, "port": d.hub_port,
                            "username": d.device_id, "password": d.device_password}}
+    if d.broker_ca:
+        settings["broker"]["tls_ca"] = "/" + TLS_CA
     if d.printer:       # a setting left out (None) is the kiosk's default
         settings["printer"] = {k: v for k, v in d.printer.items() if v is not None}
     return (MANAGED + "\n" + tomli_w.dumps(settings)).encode()
@@ -350,6 +365,12 @@ def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
     if d.broker_passwd:     # the hub: the broker's hashed logins (antrean broker-config)
         plan.writes[BROKER_PASSWD] = (_inside(root, d.broker_passwd).read_bytes(), 0o640,
                                       f"root:{USER}")
+    # TLS: every card the hall's CA; the hub the broker's certificate and key, which the
+    # broker's set-up (running as antrean) reads.
+    for source, target, mode in ((d.broker_ca, TLS_CA, 0o644), (d.broker_cert, TLS_CERT, 0o644),
+                                 (d.broker_key, TLS_KEY, 0o640)):
+        if source:
+            plan.writes[target] = (_inside(root, source).read_bytes(), mode, f"root:{USER}")
     env = [MANAGED, f"ANTREAN_ROLE={d.role}", f"ANTREAN_DEVICE={d.device_id}",
            f"ANTREAN_CONFIG={site}", "ANTREAN_DEVICE_CONFIG=/etc/antrean/device.toml",
            f"ANTREAN_HUB_HOST={d.hub_address}", f"ANTREAN_HUB_PORT={d.hub_port}"]
@@ -362,6 +383,8 @@ def _plan_role(plan: Plan, d: DeviceFile, root: Path) -> None:
         plan.summary.append(f"- loket/counters: {', '.join(map(str, d.counters))}")
     if d.printer:
         plan.summary.append(f"- printer: {d.printer['backend']}")
+    if d.broker_ca:
+        plan.summary.append(f"- TLS: port {d.hub_port}, CA /{TLS_CA}")
 
 
 def _text(lines: list[str]) -> bytes:

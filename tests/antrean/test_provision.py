@@ -471,7 +471,8 @@ def test_every_key_is_documented_and_tested_here():
     doc = (EXAMPLES.parent / "docs" / "device-file.md").read_text(encoding="utf-8")
     documented = re.findall(r"^\| `([A-Z_]+)` \|", doc, re.M)
     assert sorted(documented) == sorted(KEYS)
-    assert set(KEYS) == set(REQUIRED) | set(SAMPLES) | {"COUNTERS", "BROKER_PASSWD"}
+    assert set(KEYS) == set(REQUIRED) | set(SAMPLES) | {"COUNTERS", "BROKER_PASSWD",
+                                                        *TLS_FILES}      # tested below
 
 
 # ---- the documents' examples provision as written -----------------------------------------
@@ -509,3 +510,104 @@ def test_every_device_file_example_provisions_as_written(tmp_path, doc, index, t
     result = provision(device_file(root, text), root)
     assert result.problems == [], "\n".join(str(p) for p in result.problems)
     assert result.exit_code == 0
+
+
+# ---- TLS: the hall's CA on every card, the broker's certificate and key on the hub's ------
+TLS_FILES = {"BROKER_CA": "ca.crt", "BROKER_CERT": "broker.crt", "BROKER_KEY": "broker.key"}
+
+
+def tls_card(tmp_path, name: str, role: str, keys=TLS_FILES, tls_hall: bool = True) -> Path:
+    """A card of a hall with (or without) broker_tls, the TLS files on its boot partition
+    and the device file naming ``keys``."""
+    root = tmp_path / name
+    (root / HALL).parent.mkdir(parents=True)
+    hall = (EXAMPLES / "mini-hall.toml").read_text()
+    if tls_hall:
+        hall = hall.replace("[site]\n", "[site]\nbroker_tls = true\n", 1)
+    (root / HALL).write_text(hall)
+    (root / PASSWD).write_text(passwd_text({"hub": HUB_PASSWORD}))
+    from antrean.deploy.tls import make_hall_tls
+    make_hall_tls("mpp-mini", root / "boot/firmware/antrean", ["192.168.1.10"])
+    lines = "".join(f"{k}=/boot/firmware/antrean/{v}\n" for k, v in keys.items())
+    return device_file(root, BASES[role] + lines)
+
+
+def test_a_tls_hub_card_gets_the_brokers_files_and_dials_8883(tmp_path):
+    path = tls_card(tmp_path, "hub", "hub")
+    root = path.parents[2]
+    assert provision(path, root).exit_code == 0
+    boot = root / "boot/firmware/antrean"
+    for name in ("ca.crt", "broker.crt", "broker.key"):
+        assert (root / "etc/antrean/tls" / name).read_bytes() == (boot / name).read_bytes()
+    assert (root / "etc/antrean/tls/broker.key").stat().st_mode & 0o777 == 0o640
+    settings = tomllib.loads((root / "etc/antrean/device.toml").read_text())
+    assert settings["broker"]["tls_ca"] == "/etc/antrean/tls/ca.crt"
+    assert settings["broker"]["port"] == 8883
+    assert "ANTREAN_HUB_PORT=8883" in (root / "etc/antrean/role.env").read_text()
+
+
+def test_a_tls_kiosk_card_gets_the_ca_only(tmp_path):
+    path = tls_card(tmp_path, "kiosk", "kiosk", {"BROKER_CA": "ca.crt"})
+    root = path.parents[2]
+    assert provision(path, root).exit_code == 0
+    assert sorted(p.name for p in (root / "etc/antrean/tls").iterdir()) == ["ca.crt"]
+    settings = tomllib.loads((root / "etc/antrean/device.toml").read_text())
+    assert settings["broker"]["tls_ca"] == "/etc/antrean/tls/ca.crt"
+
+
+@pytest.mark.parametrize("role, keys, tls_hall, refused", [
+    ("kiosk", {}, True, "ROLE"),                                 # the hall needs the CA
+    ("counter", {"BROKER_CA": "ca.crt", "BROKER_KEY": "broker.key"}, True, "BROKER_KEY"),
+    ("display", {"BROKER_CA": "ca.crt", "BROKER_CERT": "broker.crt"}, True, "BROKER_CERT"),
+    ("hub", {"BROKER_CA": "ca.crt"}, True, "BROKER_CA"),        # the hub needs all three
+    ("hub", {}, True, "ROLE"),
+    ("kiosk", {"BROKER_CA": "ca.crt"}, False, "BROKER_CA"),      # a hall without TLS
+    ("kiosk", {"BROKER_CA": "nope.crt"}, True, "BROKER_CA"),     # a file that is not there
+])
+def test_tls_keys_are_refused_where_they_do_not_belong(tmp_path, role, keys, tls_hall, refused):
+    path = tls_card(tmp_path, "card", role, keys, tls_hall)
+    result = provision(path, path.parents[2])
+    assert result.exit_code == 3
+    assert {p.key for p in result.problems} == {refused}, [str(p) for p in result.problems]
+    assert not (path.parents[2] / "etc/antrean/tls").exists()
+
+
+def test_provisioned_tls_cards_talk_through_the_hub_cards_broker(tmp_path):
+    """The hub card's broker, set up from its provisioned files, and a kiosk card that
+    verifies it with only what provisioning put on that card."""
+    from antrean.config import load_site
+    from antrean.deploy.broker import BrokerProcess, free_port, write_broker_config
+    from antrean.deploy.credentials import read_passwd
+    from antrean.deploy.tls import BrokerTls
+    from antrean.device_settings import own_password, own_tls_ca
+    from antrean.mqtt import HallClient
+    hub = tls_card(tmp_path, "hub", "hub")
+    kiosk = tls_card(tmp_path, "kiosk", "kiosk", {"BROKER_CA": "ca.crt"})
+    # both cards carry the same hall CA (the technician's one folder made by antrean tls)
+    shutil.copytree(hub.parent, kiosk.parent, dirs_exist_ok=True)
+    kiosk = device_file(kiosk.parents[2],
+                        BASES["kiosk"] + "BROKER_CA=/boot/firmware/antrean/ca.crt\n")
+    hub_root, kiosk_root = hub.parents[2], kiosk.parents[2]
+    (hub_root / PASSWD).write_text(passwd_text({"hub": HUB_PASSWORD,
+                                                "kiosk-1": "demo-GANTI-kiosk-1"}))
+    assert provision(hub, hub_root).exit_code == 0
+    assert provision(kiosk, kiosk_root).exit_code == 0
+    site = load_site(hub_root / "etc/antrean/site.toml")
+    conf = write_broker_config(site, tmp_path / "broker", port=free_port(), bind="127.0.0.1",
+                               hashes=read_passwd(hub_root / "etc/antrean/broker-passwd"),
+                               tls=BrokerTls.in_dir(hub_root / "etc/antrean/tls"))
+    broker = BrokerProcess(conf).start()
+    try:
+        settings = kiosk_root / "etc/antrean/device.toml"
+        ca = own_tls_ca(site.broker_tls, None, settings)
+        client = HallClient(site=site.id, device="kiosk-1", role="kiosk",
+                            password=own_password("kiosk-1", settings),
+                            host=broker.host, port=broker.port,
+                            tls_ca=kiosk_root / str(ca).lstrip("/"))
+        client.start()
+        try:
+            assert client.wait_connected(10), "\n".join(broker.log)
+        finally:
+            client.stop(timeout=2)
+    finally:
+        broker.stop()
