@@ -186,7 +186,7 @@ def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_
         hub.call(call(41, "A-011", 2, hub.now()))
         s = app.wait_shown("the new call", lambda s: s["latest_number"] == "A-011")
         assert s["latest_counter"] == "LOKET 2"
-        assert s["latest_line"] == "Nomor A-011 silakan ke Loket 2"
+        assert s["latest_service"] == "KTP Elektronik"
         assert s["tiles"][1]["number"] == "A-011"
         assert png_size(app.shot) == (1920, 1080)
         app.keep("hall-1920x1080.png")
