@@ -22,11 +22,13 @@ PAGE_S = 8                      # seconds per page of counters
 
 # A tile (hall.kv, CounterTile): the loket's number, then the ticket number, which takes
 # NUMBER_WIDTH of the tile's width and is at most NUMBER_SHARE of its height; the tile's
-# padding (TILE_PAD_PX each side) comes off both.
+# padding (TILE_PAD_PX each side) comes off both, the space between the two off the width.
+# (hall.kv writes these in dp, which is px at the density of 1 a Pi and Xvfb run at.)
 NUMBER_WIDTH = 0.72
 NUMBER_SHARE = 0.72
 WIDTH_USED = 0.94               # as display.whole_label
 TILE_PAD_PX = 6
+TILE_SPACING_PX = 10
 MAX_COLS = 6
 
 
@@ -53,7 +55,7 @@ class Grid:
 
 def tile_font(width: float, height: float, number_em: float) -> float:
     """The font size (px) of a number ``number_em`` font sizes wide in a tile this big."""
-    w = max(0.0, width - 2 * TILE_PAD_PX) * NUMBER_WIDTH * WIDTH_USED
+    w = max(0.0, width - 2 * TILE_PAD_PX - TILE_SPACING_PX) * NUMBER_WIDTH * WIDTH_USED
     h = max(0.0, height - 2 * TILE_PAD_PX) * NUMBER_SHARE
     return max(0.0, min(h, w / max(number_em, 0.1)))
 
