@@ -44,10 +44,13 @@ from antrean.errors import AntreanError  # noqa: E402
 from antrean.mqtt import HallClient  # noqa: E402
 from antrean.messages import Call  # noqa: E402
 
+from display.layout import (TILE_MAX_MM, TILE_MM, mm_per_px, page_at,  # noqa: E402
+                            page_items, plan_grid, px_for_mm)
 from display.memory import AnnounceMemory, default_path  # noqa: E402
 from display.state import DisplaySettings, DisplayState, View, counter_topics  # noqa: E402
 from display.strings import Strings  # noqa: E402
-from display.whole_label import WholeLabel  # noqa: E402  (registers the kv class)
+from display.whole_label import (FitText, WholeLabel, cap_height,  # noqa: E402  (kv classes)
+                                 cap_ratio)
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +119,16 @@ class Marquee(StencilView):
             self.offset = max(0, (self.width - self.text_width) / 2)
 
 
+def longest_number_em(site, counters) -> float:
+    """How wide the hall's longest ticket number can be, in font sizes: its widest prefix
+    among the shown counters' services with four digits ("PAS-8888"), bold, as drawn."""
+    from kivy.core.text import Label as CoreLabel
+    prefixes = {site.services[s].prefix for c in counters for s in site.counters[c].services
+                if s in site.services} or {"A"}
+    probe = CoreLabel(font_size=100, bold=True)
+    return max(probe.get_extents(f"{p}-8888")[0] for p in prefixes) / 100
+
+
 def gl_renderer() -> str:
     """The OpenGL renderer's name, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" or "V3D 4.2"."""
     from kivy.graphics.opengl import GL_RENDERER, glGetString
@@ -144,18 +157,24 @@ class DisplayApp(App):
     banner = StringProperty("")
     latest_number = StringProperty("")
     latest_counter = StringProperty("")
-    latest_line = StringProperty("")
+    latest_service = StringProperty("")
     recent_title = StringProperty("")
+    recent_counter_title = StringProperty("")
     counter_name = StringProperty("")
     counter_agency = StringProperty("")
     counter_number = StringProperty("")
+    counter_service = StringProperty("")
+    counter_status = StringProperty("")
     running_text = StringProperty("")
     marquee_mode = StringProperty("scroll")
     flash = NumericProperty(0)
     portrait = BooleanProperty(False)
     grid_cols = NumericProperty(1)
-    grid_rows = NumericProperty(1)
-    tiles = ListProperty()
+    grid_row_px = NumericProperty(60)
+    tiles = ListProperty()              # every counter (what shown() reports)
+    page_tiles = ListProperty()         # the counters on the page showing now
+    page_text = StringProperty("")      # "Loket 1-20 · halaman 1/3" when there are pages
+    tiles_box = ListProperty([0, 0])    # the tile grid's size, set by hall.kv
     recent = ListProperty()
 
     def __init__(self, *, site, display, settings: DisplaySettings, password: str, host: str,
@@ -173,13 +192,17 @@ class DisplayApp(App):
         self.site_name = site.name
         self.running_text = display.running_text
         self.recent_title = self.text.get("recent")
+        self.recent_counter_title = self.text.get("recent_counter")
         self.title = f"Antrean - {display.id}"
         self._running_text_mode = running_text_mode
         self._flash_event = None
         self._flash_until = 0.0
         self._shot_event = None
         self._last_shot: dict | None = None
+        self._shot_layout: tuple = ()
         self._health_sent: dict | None = None
+        self._number_em = 0.0
+        self._page = (0, 1)
         self.watchdog = Watchdog()
 
     # ---- Kivy lifecycle ----------------------------------------------------------------
@@ -188,6 +211,8 @@ class DisplayApp(App):
         Builder.load_file(str(HERE / f"{screen}.kv"))
         root = Factory.CounterScreen() if screen == "counter" else Factory.HallScreen()
         root.bind(size=self._on_size)
+        self._number_em = longest_number_em(self.site, self.settings.counters)
+        self.bind(tiles_box=lambda *_: self.render())
         topics = self.client.topics
         wanted = [(t, 1) for t in counter_topics(topics, self.site, self.settings)]
         for topic, qos in (*wanted, (topics.called, 1), (topics.clock, 0)):
@@ -269,27 +294,47 @@ class DisplayApp(App):
         t, call = self.text, view.latest
         if call is None:
             self.latest_number, self.latest_counter = "", ""
-            self.latest_line = t.get("waiting_none")
+            self.latest_service = t.get("waiting_none")
         else:
             self.latest_number = call.number
             self.latest_counter = t.get("counter", counter=call.counter).upper()
-            self.latest_line = t.get("call_line", number=call.number, counter=call.counter)
-        self.recent = [{"number": c.number, "counter": t.get("counter", counter=c.counter)}
-                       for c in view.recent]
+            self.latest_service = self.state.service_name(call.service)
+        self.recent = [{"number": c.number, "counter": str(c.counter)} for c in view.recent]
 
     def _render_counters(self, view: View) -> None:
         t = self.text
-        self.tiles = [{"name": t.get("counter", counter=c.counter), "agency": c.agency,
-                       "number": c.number or t.get("idle"),
+        # A paused counter's tile says so (even while it finishes a ticket: it calls nobody).
+        self.tiles = [{"counter": str(c.counter),
+                       "number": t.get("paused") if c.paused else c.number or t.get("idle"),
                        "note": t.get("paused") if c.paused else ""} for c in view.counters]
-        n = len(view.counters)
-        cols = 1 if n <= (3 if self.portrait else 4) else (2 if n <= 12 else 3 if n <= 24 else 4)
-        self.grid_cols, self.grid_rows = cols, max(1, -(-n // cols))
+        self._render_pages(view)
         if view.counters:
             mine = view.counters[0]
             self.counter_name = t.get("counter", counter=mine.counter).upper()
             self.counter_agency = mine.agency
             self.counter_number = mine.number or t.get("paused" if mine.paused else "idle")
+            self.counter_service = mine.service or ""
+            # Paused while still serving a ticket: the number stays, the state is said.
+            self.counter_status = t.get("paused").upper() if mine.paused and mine.number \
+                else ""
+
+    def _render_pages(self, view: View) -> None:
+        """The tiles of the page showing now: as many per page as keep every number at
+        least TILE_MM tall on a 50" panel (display/layout.py), pages turned by the hub's
+        clock."""
+        width, height = self.root.size if self.root else (0, 0)
+        cap = cap_ratio("Roboto", True)
+        grid = plan_grid(len(view.counters), *self.tiles_box, self._number_em,
+                         min_font=px_for_mm(TILE_MM, width, height) / cap,
+                         max_font=px_for_mm(TILE_MAX_MM, width, height) / cap)
+        page = page_at(self.state.hub_now_ms(), grid.pages)
+        self._page = (page, grid.pages)
+        self.grid_cols, self.grid_row_px = grid.cols, grid.row_px
+        self.page_tiles = page_items(list(self.tiles), grid, page)
+        shown = page_items(list(view.counters), grid, page)
+        self.page_text = self.text.get(
+            "page", first=shown[0].counter, last=shown[-1].counter, page=page + 1,
+            pages=grid.pages) if grid.pages > 1 and shown else ""
 
     def _start_flash(self) -> None:
         # Two crisp states (normal / inverted) swapped twice a second: always readable,
@@ -312,14 +357,30 @@ class DisplayApp(App):
         """What the screen says, as plain data (written next to each screenshot)."""
         shown = {k: getattr(self, k) for k in (
             "banner", "time_text", "date_text", "latest_number", "latest_counter",
-            "latest_line", "counter_name", "counter_number", "running_text")}
+            "latest_service", "counter_name", "counter_number", "counter_service",
+            "counter_status", "running_text", "page_text")}
         shown["tiles"], shown["recent"] = list(self.tiles), list(self.recent)
+        shown["page_tiles"] = list(self.page_tiles)
+        shown["page"], shown["pages"] = self._page
         shown["size"] = list(self.root.size) if self.root else None
-        # Numbers wider than their box (never, by design): a self-check tests read.
-        numbers = [w for w in self.root.walk() if isinstance(w, WholeLabel) and w.text] \
-            if self.root else []
+        fitted = [w for w in self.root.walk() if isinstance(w, (WholeLabel, FitText))
+                  and w.text.strip()] if self.root else []
+        # Texts larger than their box (never, by design): a self-check tests read.
+        numbers = [w for w in fitted if isinstance(w, WholeLabel)]
         shown["numbers"] = sorted(w.text for w in numbers)
-        shown["numbers_cut"] = sorted(w.text for w in numbers if w.cut)
+        shown["numbers_cut"] = sorted(w.text for w in fitted if w.cut)
+        # How tall each kind of text is drawn: the smallest capital of each role, in px and
+        # in mm on a 50" panel showing this screen (docs/display.md).
+        heights: dict[str, float] = {}
+        for w in fitted:
+            if w.role:
+                heights[w.role] = min(heights.get(w.role, 1e9), cap_height(w))
+        pitch = mm_per_px(*self.root.size) if self.root else 0
+        shown["heights_px"] = {k: round(v, 1) for k, v in sorted(heights.items())}
+        shown["heights_mm"] = {k: round(v * pitch, 1) for k, v in sorted(heights.items())}
+        shown["texts"] = {}
+        for w in fitted:
+            shown["texts"].setdefault(w.role or "-", []).append(w.text)
         return shown
 
     def _schedule_screenshot(self) -> None:
@@ -329,8 +390,19 @@ class DisplayApp(App):
             # Wait for the frame that shows the change (layout and texture updates first).
             self._shot_event = Clock.schedule_once(self._take_screenshot, 0.3)
 
+    def _layout_now(self) -> tuple:
+        return tuple((w.text, tuple(w.pos), tuple(w.size), w.font_size)
+                     for w in self.root.walk() if isinstance(w, (WholeLabel, FitText)))
+
     def _take_screenshot(self, dt) -> None:
+        # Only a settled screen: the same texts, places and sizes as 0.3 s ago (a resize or
+        # a new page lays out over a few frames).
         self._shot_event = None
+        layout = self._layout_now()
+        if layout != self._shot_layout:
+            self._shot_layout = layout
+            self._shot_event = Clock.schedule_once(self._take_screenshot, 0.3)
+            return
         path, shown = self.screenshot_path, self.shown()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

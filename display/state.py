@@ -51,6 +51,7 @@ class CounterView:
     agency: str             # agency display name, for grouping
     number: str | None      # None: serving nobody now
     paused: bool
+    service: str | None = None      # the service of ``number`` (its name, in the language)
 
 
 @dataclass(frozen=True)
@@ -187,14 +188,26 @@ class DisplayState:
             else counter.agency
         snap = self._counters.get(cid)
         number, paused = (snap.number, snap.paused) if snap is not None else (None, False)
+        service = snap.service if snap is not None else None
         # An event newer than the snapshot's last call shows at once; the next snapshot
         # confirms it. A call the snapshot already knew never brings back a number the
         # counter is done with (idle or paused: ``number`` null).
         newest = max((c for c in self._calls.values() if c.counter == cid),
                      key=lambda c: c.call_id, default=None)
         if newest is not None and newest.call_id > _last_call_id(snap):
-            number = newest.number
-        return CounterView(cid, counter.name, name, number, paused)
+            number, service = newest.number, newest.service
+        return CounterView(cid, counter.name, name, number, paused,
+                           self.service_name(service) if number else None)
+
+    def service_name(self, service_id: str | None) -> str:
+        """A service's name in the display's language ("" for none; its id if the hall's
+        config does not know it, e.g. a hub running a newer config)."""
+        if not service_id:
+            return ""
+        service = self.site.services.get(service_id)
+        if service is None:
+            return service_id
+        return service.name if self.settings.language == "id" else service.name_en
 
     # ---- handlers ----------------------------------------------------------------------
     def _newer(self, msg: StateCounter) -> bool:

@@ -1,4 +1,5 @@
-"""The real display app (Kivy under Xvfb) against a real Mosquitto, fed by a stand-in hub.
+"""The real display app (Kivy under Xvfb) against a real Mosquitto, fed by a stand-in hub
+(tests/fixtures/display.py).
 
 Each app runs as a subprocess, as in the hall; it writes a screenshot and the texts on screen
 (``--screenshot``) after every change, which is what these tests read. Set
@@ -8,20 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from antrean.deploy.broker import run_broker
 from antrean.config import load_site
-from antrean.mqtt import HallClient
-from antrean.protocol import encode
+from tests.fixtures.display import DisplayProcess, StandInHub, call, png_size
 from tests.fixtures.waiting import wait_until
 from tests.fixtures.needs import need_programs
 
@@ -44,62 +42,6 @@ def broker(site, tmp_path_factory):
     b.stop()
 
 
-class StandInHub:
-    """Publishes what the hub would: each counter's retained state/counter/<counter>, a 1 s
-    heartbeat, event/called."""
-
-    def __init__(self, site, broker):
-        self.counters = tuple(site.counters)
-        self.client = HallClient(site=site.id, device="hub", role="hub",
-                                 password=broker.passwords["hub"], host=broker.host,
-                                 port=broker.port)
-        self.topics = self.client.topics
-        self.rev = 0
-        self.beating = threading.Event()
-        self._stop = threading.Event()
-        self.client.start()
-        assert self.client.wait_connected(10)
-        self._thread = threading.Thread(target=self._beat, daemon=True)
-        self._thread.start()
-
-    @staticmethod
-    def now() -> int:
-        return int(time.time() * 1000)
-
-    def _beat(self):
-        while not self._stop.wait(1.0):
-            if self.beating.is_set():
-                self.client.publish(self.topics.clock, encode(
-                    "clock", epoch=1, rev=self.rev, now=self.now(), tz="Asia/Jakarta"), qos=0)
-
-    def hall(self, *calls: dict):
-        """Every counter's state: serving the number of its call among ``calls`` (its
-        last_call), else nobody. Every counter, as the hub does on connect: the broker is
-        shared by this module's tests, so no retained state of an earlier test lingers."""
-        serving = {c["counter"]: c for c in calls}
-        for cid in self.counters:
-            self.counter(cid, serving.get(cid))
-
-    def counter(self, cid: int, call: dict | None):
-        """Counter ``cid`` serving the ticket of ``call`` (its last call), or nobody."""
-        serving = {"number": None, "service": None, "call_id": None} if call is None else {
-            "number": call["number"], "service": call["service"], "call_id": call["call_id"]}
-        self.rev += 1
-        pub = self.client.publish(self.topics.counter(cid), encode(
-            "state.counter", epoch=1, rev=self.rev, at=self.now(), counter=cid, paused=False,
-            **serving, last_call=call), retain=True)
-        assert pub.done.wait(5)
-
-    def call(self, call: dict):
-        """A call as the hub makes it: the event, then the counter's new state."""
-        assert self.client.publish(self.topics.called, encode("called", call=call)).done.wait(5)
-        self.counter(call["counter"], call)
-
-    def close(self):
-        self._stop.set()
-        self.client.stop()
-
-
 @pytest.fixture
 def hub(site, broker):
     h = StandInHub(site, broker)
@@ -107,64 +49,12 @@ def hub(site, broker):
     h.close()
 
 
-def call(call_id, number, counter, at, service="KTP"):
-    return {"call_id": call_id, "ticket": f"t{call_id}", "number": number, "service": service,
-            "counter": counter, "recall": 0, "at": at}
-
-
-class App:
-    """One ``antrean display`` process and what it last showed."""
+class App(DisplayProcess):
+    """One ``antrean display`` process of the mini hall and what it last showed."""
 
     def __init__(self, tmp_path, xdisplay, broker, device, size, audio="null", extra_env=()):
-        self.shot = tmp_path / f"{device}-{size}.png"
-        self.kivy_home = tmp_path / f"kivy-{device}"
-        env = {**os.environ, "DISPLAY": xdisplay, "KIVY_NO_ARGS": "1",
-               "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(self.kivy_home),
-               "KIVY_WINDOW": "sdl2", "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME":
-               str(tmp_path / "cache"), **dict(extra_env)}
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", "import sys; from display.app import main; "
-             "sys.exit(main(sys.argv[1:]))", "--config", str(SITE_FILE), "--device", device,
-             "--host", broker.host, "--port", str(broker.port), "--windowed", size,
-             "--password-file", str(broker.password_file(device)),
-             "--screenshot", str(self.shot), "--audio", audio,
-             "--memory", str(tmp_path / f"{device}-memory.json")],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-    def shown(self) -> dict | None:
-        if self.proc.poll() is not None:
-            logs = "".join(p.read_text(errors="replace")
-                           for p in sorted(self.kivy_home.glob("logs/*.txt")))
-            pytest.fail(f"the display exited ({self.proc.returncode}): "
-                        f"{self.proc.stderr.read()[-2000:]}{logs[-3000:]}")
-        try:
-            return json.loads(self.shot.with_suffix(".json").read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-
-    def wait_shown(self, what: str, check, timeout: float = 30):
-        return wait_until(lambda: (s := self.shown()) is not None and check(s) and s, timeout, what)
-
-    def keep(self, name: str):
-        keep_dir = os.environ.get("ANTREAN_SHOTS_DIR")
-        if keep_dir:
-            Path(keep_dir).mkdir(parents=True, exist_ok=True)
-            shutil.copy(self.shot, Path(keep_dir) / name)
-
-    def close(self):
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(10)
-        self.proc.stderr.close()
-
-
-def png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    assert head[:8] == b"\x89PNG\r\n\x1a\n"
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+        super().__init__(tmp_path, xdisplay, broker, device, size, site_file=SITE_FILE,
+                         audio=audio, extra_env=extra_env)
 
 
 def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_silent(
@@ -186,7 +76,7 @@ def test_the_hall_shows_a_call_at_once_speaks_it_once_and_warns_when_the_hub_is_
         hub.call(call(41, "A-011", 2, hub.now()))
         s = app.wait_shown("the new call", lambda s: s["latest_number"] == "A-011")
         assert s["latest_counter"] == "LOKET 2"
-        assert s["latest_line"] == "Nomor A-011 silakan ke Loket 2"
+        assert s["latest_service"] == "KTP Elektronik"
         assert s["tiles"][1]["number"] == "A-011"
         assert png_size(app.shot) == (1920, 1080)
         app.keep("hall-1920x1080.png")
