@@ -355,6 +355,7 @@ def devices() -> list[str]:
                 for c, p in zip(ids, pins)]
         out.append("")
     out += ["[[operators]]", 'id = "ops-status"', "",
+            "[[operators]]", 'id = "ops-web"', "",
             "[[operators]]", 'id = "ops-laptop"',
             "commands = true", ""]
     return out
