@@ -84,14 +84,45 @@ def operator_login(site, login: str):
     return op
 
 
+class Composed:
+    """The running parts of one page: model, follower, page, and the Starlette app."""
+
+    def __init__(self, site, *, login: str, password: str, host: str, port: int,
+                 tls_ca: Path | None, users: Path, state_dir: Path, now_ms=None,
+                 watchdog: Watchdog | None = None):
+        from . import app as webapp
+        from .accounts import Accounts
+        from .core import HallFollower, HallModel, wall_ms
+
+        operator_login(site, login)
+        self.model = HallModel(site, now_ms=now_ms or wall_ms)
+        self.follower = HallFollower(self.model, login=login, password=password, host=host,
+                                     port=port, tls_ca=tls_ca)
+        accounts = Accounts(users)
+        accounts.users()                         # a broken accounts file stops us here
+        self.page = webapp.WebPage(self.model, accounts=accounts,
+                                   link=lambda: self.follower.connected)
+        self.follower.on_change(self.page.bell.ring)
+        self.watchdog = watchdog or Watchdog()
+
+        @contextlib.asynccontextmanager
+        async def lifespan(app):
+            self.follower.start()
+            feeder = asyncio.create_task(feed(self.watchdog, self.follower))
+            self.watchdog.ready("serving")
+            try:
+                yield
+            finally:
+                feeder.cancel()
+                await asyncio.to_thread(self.follower.stop)
+
+        self.app = webapp.build(self.page, webapp.session_secret(state_dir), lifespan)
+
+
 def serve(args) -> int:
     import uvicorn
 
     from antrean.config import load_site
-
-    from . import app as webapp
-    from .accounts import Accounts
-    from .core import HallFollower, HallModel
 
     if not args.config:
         raise UsageError("--config is required")
@@ -100,29 +131,11 @@ def serve(args) -> int:
     password = own_password(args.login, args.device_config, args.password_file)
     tls_ca = own_tls_ca(site.broker_tls, args.tls_ca, args.device_config)
     host, port = listen_address(args.listen)
-    model = HallModel(site)
-    follower = HallFollower(model, login=args.login, password=password, host=args.host,
-                            port=args.port, tls_ca=tls_ca)
-    accounts = Accounts(args.users or args.state_dir / USERS_FILE)
-    accounts.users()                         # a broken accounts file stops us here
-    page = webapp.WebPage(model, accounts=accounts, link=lambda: follower.connected)
-    follower.on_change(page.bell.ring)
-    watchdog = Watchdog()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app):
-        follower.start()
-        feeder = asyncio.create_task(feed(watchdog, follower))
-        watchdog.ready(f"serving {args.listen}")
-        log.info("web page on http://%s:%d/ for %s", host, port, site.id)
-        try:
-            yield
-        finally:
-            feeder.cancel()
-            await asyncio.to_thread(follower.stop)
-
-    application = webapp.build(page, webapp.session_secret(args.state_dir), lifespan)
-    config = uvicorn.Config(application, host=host, port=port, log_level="warning",
+    parts = Composed(site, login=args.login, password=password, host=args.host,
+                     port=args.port, tls_ca=tls_ca, users=args.users or args.state_dir /
+                     USERS_FILE, state_dir=args.state_dir)
+    log.info("web page on http://%s:%d/ for %s", host, port, site.id)
+    config = uvicorn.Config(parts.app, host=host, port=port, log_level="warning",
                             access_log=False, timeout_graceful_shutdown=3)
     uvicorn.Server(config).run()
     return 0
