@@ -95,6 +95,7 @@ class WebPage:
         self.brake = brake or Brake()
         self.bell = Bell()
         self.book = alerts.AlertBook()
+        self._public: dict[str, tuple[tuple, str]] = {}
         self.env = Environment(loader=FileSystemLoader(TEMPLATES),
                                autoescape=select_autoescape(["html"]))
 
@@ -106,9 +107,17 @@ class WebPage:
         return bool(self.link() and seen and seen.presence and seen.presence.state == "online")
 
     def live_public(self, lang: str) -> str:
+        """The public page's live part; rendered once per change and second for every
+        phone watching it, not once per phone."""
         now = self.model.now_ms()
-        return self.render("_public.html", t=text(lang), up=self.hub_online(),
-                           **pages.public(self.model, lang, now))
+        up = self.hub_online()
+        key = (lang, self.model.version, up, now // 1000)
+        cached = self._public.get(lang)
+        if cached is None or cached[0] != key:
+            html = self.render("_public.html", t=text(lang), up=up,
+                               **pages.public(self.model, lang, now))
+            self._public[lang] = cached = (key, html)
+        return cached[1]
 
     def live_staff(self, lang: str) -> str:
         now = self.model.now_ms()

@@ -76,6 +76,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "alert_printer_no_paper": "Printer {subject}: kertas habis",
         "alert_printer_offline": "Printer {subject} mati atau tidak terhubung",
         "alert_offline": "{subject} luring lebih dari satu menit",
+        "alert_offline_never": "{subject} belum pernah terlihat sejak halaman ini berjalan",
         "alert_audio": "Suara {subject} gagal",
         "alert_wait_warning": "{subject}: tiket tertua menunggu {minutes} menit (standar "
                               "{standard} menit)",
@@ -158,6 +159,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "alert_printer_no_paper": "Printer of {subject}: out of paper",
         "alert_printer_offline": "Printer of {subject} is offline",
         "alert_offline": "{subject} offline for more than a minute",
+        "alert_offline_never": "{subject} never seen since this page started",
         "alert_audio": "Voice of {subject} is failing",
         "alert_wait_warning": "{subject}: oldest ticket waiting {minutes} min (standard "
                               "{standard} min)",
@@ -202,6 +204,8 @@ def alert_words(kind: str, level: str, subject: str, detail: dict, lang: str) ->
     t = text(lang)
     if kind == "printer":
         key = f"alert_printer_{detail.get('status')}"
+    elif kind == "offline" and detail.get("state") == "never":
+        key = "alert_offline_never"
     elif kind in ("wait", "crowd"):
         key = f"alert_{kind}_{level}"
     else:

@@ -42,12 +42,8 @@ class Hall:
         self.site = load_site(with_tool_logins(config, tmp_path))
         self.broker = run_broker(self.site, tmp_path / "broker")
         self.clock = hall_clock()
-        self.hub = HubService(self.site, str(tmp_path / "hub.sqlite"), self.broker.host,
-                              self.broker.port, password=self.broker.passwords["hub"],
-                              now_ms=self.clock)
-        self._hub_thread = threading.Thread(target=self.hub.run, daemon=True)
-        self._hub_thread.start()
-        assert self.hub.client.wait_connected(10)
+        self._db = str(tmp_path / "hub.sqlite")
+        self.start_hub()
         users = tmp_path / "state" / "web-users.toml"
         Accounts(users).add("teknisi", PASSWORD)
         self.web = Composed(self.site, login="ops-web",
@@ -64,6 +60,17 @@ class Hall:
         wait_until(lambda: self.web.follower.connected, 10, "the page's broker login")
         self.tool = Device(self.site, self.broker, "ops-tool")
         self.devices: list[HallClient] = []
+
+    def start_hub(self) -> None:
+        self.hub = HubService(self.site, self._db, self.broker.host, self.broker.port,
+                              password=self.broker.passwords["hub"], now_ms=self.clock)
+        self._hub_thread = threading.Thread(target=self.hub.run, daemon=True)
+        self._hub_thread.start()
+        assert self.hub.client.wait_connected(10)
+
+    def stop_hub(self) -> None:
+        self.hub.stop()
+        self._hub_thread.join(10)
 
     def ticket(self, service: str) -> dict:
         now = self.clock.now_ms()
@@ -93,8 +100,7 @@ class Hall:
         self.tool.close()
         self.server.should_exit = True
         self._web_thread.join(10)
-        self.hub.stop()
-        self._hub_thread.join(10)
+        self.stop_hub()
         self.broker.stop()
 
 
@@ -226,6 +232,21 @@ def test_an_alert_appears_and_clears_on_the_staff_page(hall, browser, shots):
     until(browser, lambda d: not present(d, "#alert-printer-kiosk-1"), "the alert to clear")
     hall.call(1)                                         # the late ticket is called
     until(browser, lambda d: not present(d, "#alert-wait-PASPOR-BARU"), "the wait to clear")
+
+
+def test_the_page_says_when_the_hub_is_gone_and_goes_on_when_it_is_back(hall, browser):
+    size(browser, PHONE, mobile=True)
+    browser.get(hall.url + "/")
+    until(browser, lambda d: present(d, ".banner.up"), "the link up")
+    hall.stop_hub()                                      # it says offline as it goes
+    until(browser, lambda d: present(d, ".banner.down") and "Terputus dari hub" in
+          (text_of(d, ".banner") or ""), "that the hub is gone")
+    hall.start_hub()
+    until(browser, lambda d: present(d, ".banner.up"), "the hub back")
+    hall.ticket("PASPOR-BARU")
+    hall.call(1)
+    until(browser, lambda d: text_of(d, "#svc-PASPOR-BARU .last") == "PA-001",
+          "a call after the hub's restart")
 
 
 def test_the_big_city_hall_fits_a_tv(tmp_path, browser, shots):
