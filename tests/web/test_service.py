@@ -68,3 +68,59 @@ def test_the_hub_card_runs_the_page_with_that_login():
     assert "antrean-web.service" in ROLE_UNITS["hub"]
     unit = (ROOT / "systemd/antrean-web.service").read_text()
     assert "antrean web --config ${ANTREAN_CONFIG}" in unit and "--as ops-web" in unit
+
+
+@pytest.mark.needs("mosquitto")
+def test_antrean_web_serves_follows_the_broker_and_feeds_systemds_watchdog(tmp_path):
+    """Given a real broker for the Madiun hall and a notify socket standing in for systemd,
+    when `antrean web` runs as the unit runs it, then it says READY=1, keeps feeding the
+    watchdog, and serves a page that follows the broker; SIGTERM stops it cleanly."""
+    import json
+    import os
+    import signal
+    import socket
+    import tempfile
+    import urllib.request
+
+    from antrean.deploy.broker import free_port, run_broker
+    from tests.fixtures.sites import with_tool_logins
+
+    config = with_tool_logins(ROOT / "examples/mpp-madiun.toml", tmp_path)
+    broker = run_broker(load_site(config), tmp_path / "broker")
+    password = tmp_path / "ops-web.password"
+    password.write_text(broker.passwords["ops-web"])
+    directory = tempfile.mkdtemp(prefix="web-sdn-")   # AF_UNIX paths are short
+    notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    notify.bind(os.path.join(directory, "notify"))
+    notify.settimeout(20)
+    port = free_port()
+    log = tmp_path / "web.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "antrean.cli", "web", "--config", str(config),
+             "--host", broker.host, "--port", str(broker.port), "--listen",
+             f"127.0.0.1:{port}", "--as", "ops-web", "--password-file", str(password),
+             "--state-dir", str(tmp_path)],
+            cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
+                           "NOTIFY_SOCKET": os.path.join(directory, "notify"),
+                           "WATCHDOG_USEC": "2000000"},
+            stdout=out, stderr=subprocess.STDOUT)
+    try:
+        said = []
+        while not ("READY=1" in " ".join(said) and said.count("WATCHDOG=1") >= 2):
+            said += notify.recv(1024).decode().split("\n")
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+            assert json.loads(r.read())["link"] is True
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert 'id="svc-PASPOR-BARU"' in r.read().decode()
+        proc.send_signal(signal.SIGTERM)
+        # uvicorn shuts down, then re-raises the signal: systemd counts SIGTERM as clean.
+        assert proc.wait(15) in (0, -signal.SIGTERM), log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(5)
+        notify.close()
+        os.unlink(os.path.join(directory, "notify"))
+        os.rmdir(directory)
+        broker.stop()
