@@ -355,9 +355,9 @@ def devices() -> list[str]:
                 for c, p in zip(ids, pins)]
         out.append("")
     out += ["[[operators]]", 'id = "ops-status"', "",
-            "[[operators]]", 'id = "ops-web"', "",
             "[[operators]]", 'id = "ops-laptop"',
-            "commands = true", ""]
+            "commands = true", "",
+            "[[operators]]", 'id = "ops-web"', ""]
     return out
 
 
