@@ -111,3 +111,16 @@ def test_the_madiun_hall_lists_every_service_counter_and_device():
     assert len(core.services(model)) == len(site.services)
     assert [c["id"] for c in core.counters(model)] == sorted(site.counters)
     assert len(core.devices(model)) == 1 + len(list(site.devices()))
+
+
+def test_the_core_imports_without_any_web_framework():
+    """web/core.py, alerts.py, pages.py and strings.py need no Starlette, uvicorn or argon2."""
+    import subprocess
+    import sys
+    code = ("import sys\n"
+            "for name in ('starlette', 'uvicorn', 'argon2', 'itsdangerous'):\n"
+            "    sys.modules[name] = None\n"
+            "import web.core, web.alerts, web.pages, web.strings\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parents[2])
+    assert done.returncode == 0, done.stderr
