@@ -227,6 +227,8 @@ def test_an_alert_appears_and_clears_on_the_staff_page(hall, browser, shots):
     browser.save_screenshot(str(shots / "staff-desktop-alerts.png"))
     size(browser, PHONE, mobile=True)
     browser.save_screenshot(str(shots / "staff-phone-alerts.png"))
+    width = browser.execute_script("return document.documentElement.scrollWidth")
+    assert width <= PHONE[0], f"the staff page scrolls sideways on a phone: {width} px"
 
     kiosk.set_health({"printer": {"status": "ok"}, "outbox": 0})   # paper refilled
     until(browser, lambda d: not present(d, "#alert-printer-kiosk-1"), "the alert to clear")
