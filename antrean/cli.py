@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "broker-guard": ("antrean.deploy.broker_guard", "main",
                      "move a corrupt Mosquitto persistence file aside before the broker starts"),
     "status": ("antrean.status", "main", "show which devices are online and their health"),
+    "web": ("web.service", "main", "serve the hall's web page: queues, devices, alerts (hub)"),
     "protocol-docs": ("antrean.wire_docs", "main",
                       "write the protocol's JSON Schema and AsyncAPI document from the code"),
     "virtual-printer": ("kiosk.virtual_printer", "main",

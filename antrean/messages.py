@@ -200,6 +200,7 @@ class StateService(State, tag="state.service", kw_only=True):
     quota_left: Optional[Count] = None
     last_called: Optional[str] = None
     next_number: str
+    oldest_at: Optional[Ms] = None
 
 
 class StateCounter(State, tag="state.counter", kw_only=True):

@@ -356,7 +356,8 @@ def devices() -> list[str]:
         out.append("")
     out += ["[[operators]]", 'id = "ops-status"', "",
             "[[operators]]", 'id = "ops-laptop"',
-            "commands = true", ""]
+            "commands = true", "",
+            "[[operators]]", 'id = "ops-web"', ""]
     return out
 
 

@@ -128,8 +128,12 @@ class Snapshots:
         waiting = self.waiting(service_id)
         sd = self.store.one("SELECT next_seq, used, last_called FROM service_days "
                             "WHERE service = ? AND day = ?", (service_id, day))
-        return self._service_body(service_id, local, waiting.get(0, 0), waiting.get(1, 0), sd,
-                                  self.pace.of(service_id), self.serving(service_id, paused))
+        oldest = self.store.one("SELECT MIN(issued_at) AS at FROM tickets "
+                                "WHERE service = ? AND status = 'waiting'", (service_id,))
+        return {**self._service_body(service_id, local, waiting.get(0, 0), waiting.get(1, 0),
+                                     sd, self.pace.of(service_id),
+                                     self.serving(service_id, paused)),
+                "oldest_at": oldest["at"] if oldest else None}
 
     def services(self, now_ms: int) -> dict[str, dict[str, Any]]:
         """Every service's body at once, with a few aggregate queries (link-up, day change)."""
@@ -143,9 +147,14 @@ class Snapshots:
             (day,))}
         pace = self.pace.all()
         counters = self.serving_counters()
-        return {sid: self._service_body(sid, local, waiting.get((sid, 0), 0),
-                                        waiting.get((sid, 1), 0), days.get(sid), pace[sid],
-                                        counters.get(sid, 0))
+        # The oldest waiting ticket per service, from the partial index of waiting tickets.
+        oldest = {r["service"]: r["at"] for r in self.store.all(
+            "SELECT service, MIN(issued_at) AS at FROM tickets WHERE status = 'waiting' "
+            "GROUP BY service")}
+        return {sid: {**self._service_body(sid, local, waiting.get((sid, 0), 0),
+                                           waiting.get((sid, 1), 0), days.get(sid), pace[sid],
+                                           counters.get(sid, 0)),
+                      "oldest_at": oldest.get(sid)}
                 for sid in self.site.services}
 
     def _service_body(self, sid: str, local: dt.datetime, regular: int, prio: int,

@@ -58,7 +58,7 @@ BROKER_PASSWD = "etc/antrean/broker-passwd"   # the hub's: hashed broker logins
 TLS_CA, TLS_CERT, TLS_KEY = ("etc/antrean/tls/ca.crt", "etc/antrean/tls/broker.crt",
                              "etc/antrean/tls/broker.key")   # broker-config's --tls-dir
 ROLE_UNITS = {
-    "hub": ("antrean-broker.service", "antrean-hub.service"),
+    "hub": ("antrean-broker.service", "antrean-hub.service", "antrean-web.service"),
     "kiosk": ("antrean-kiosk.service",),
     "display": ("antrean-display.service",),
     "counter": ("antrean-counter.service",),

@@ -187,7 +187,7 @@ def test_broker_config_cli(tmp_path, capsys, caplog):
     # then the broker config is written all the same, with the logins it has,
     assert "listener 18830 0.0.0.0" in (tmp_path / "b" / "mosquitto.conf").read_text()
     assert read_passwd(tmp_path / "b" / "passwd").keys() == {"hub", "kiosk-1", "display-hall"}
-    assert "for 3 of 7 logins" in capsys.readouterr().out
+    assert "for 3 of 8 logins" in capsys.readouterr().out   # 8: ops-web too
     # and the log names the ones that cannot log in.
     assert "no password for display-3, box-1, ops-status, ops-laptop" in caplog.text
     with pytest.raises(SystemExit) as exit_:

@@ -17,9 +17,22 @@ def test_a_service_snapshot_describes_that_service(hall):
     assert ktp == {"service": "KTP", "day": "2026-11-23", "open": True, "reason": None,
                    "opens_at": None, "opens_on": None, "waiting": 2, "priority_waiting": 0,
                    "wait_min": 10, "quota_left": None, "last_called": "A-002",
-                   "next_number": "A-004"}
+                   "next_number": "A-004", "oldest_at": hall.now}
     payload = protocol.encode("state.service", epoch=1, rev=1, at=hall.now, **ktp)
     assert protocol.decode(payload).waiting == 2
+
+
+def test_a_service_snapshot_says_when_its_oldest_waiting_ticket_was_issued(hall):
+    first_at = hall.now
+    hall.issue("KK")
+    hall.now += 5 * 60_000
+    hall.issue("KK")
+    assert hall.engine.views.service("KK", hall.now)["oldest_at"] == first_at
+    hall.next(2)                                         # the first KK ticket is called
+    assert hall.engine.views.service("KK", hall.now)["oldest_at"] == first_at + 5 * 60_000
+    assert hall.engine.views.services(hall.now)["KK"]["oldest_at"] == first_at + 5 * 60_000
+    hall.next(2)
+    assert hall.engine.views.service("KK", hall.now)["oldest_at"] is None
 
 
 def test_all_services_at_once_equal_each_one_alone(hall):
