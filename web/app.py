@@ -35,7 +35,8 @@ from .accounts import Accounts, Brake
 from .core import HallModel
 from .strings import language, text
 
-TEMPLATES = Path(__file__).with_name("templates")
+# Not an importable name, so setuptools ships it as data, not as a package.
+TEMPLATES = Path(__file__).with_name("page-templates")
 REFRESH_S = 5.0                # re-render at least this often: "since" and "ago" move on
 SESSION_S = 12 * 3600          # a staff login lasts a working day
 SECRET_FILE = "web-session.key"

@@ -1,4 +1,7 @@
 """images/config.py: the one build configuration, overridable from the environment."""
+import re
+from pathlib import Path
+
 import pytest
 
 from antrean.errors import ConfigError
@@ -56,6 +59,15 @@ def test_python_requirements_are_exact_pins():
     assert lines and all("==" in ln for ln in lines)
     names = {ln.split("==")[0].lower() for ln in lines}
     assert {"paho-mqtt", "sqlite-utils", "kivy", "python-escpos", "gpiozero"} <= names
+    # every package the cards' roles need (setup.cfg), the hub's web page included
+    import configparser
+    setup = configparser.ConfigParser()
+    setup.read(Path(__file__).resolve().parents[2] / "setup.cfg")
+    needed = setup["options"]["install_requires"].split() + [
+        req for extra in ("kiosk", "display", "counter", "web")
+        for req in setup["options.extras_require"][extra].split()]
+    wanted = {re.split(r"[<>=\[]", req)[0].lower().replace("_", "-") for req in needed}
+    assert wanted <= {n.replace("_", "-") for n in names}, wanted - names
     assert "==" in cfg["LGPIO"]
 
 
