@@ -39,6 +39,7 @@ class ServiceEntry:
     priority_waiting: int | None = None
     wait_min: int | None = None
     quota_left: int | None = None
+    tile: str = ""              # the name on its tile (the short name, else ``name``)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class AgencyEntry:
     services: int               # services this kiosk offers for it
     open_services: int
     waiting: int | None         # people waiting across them; None when not known
+    tile: str = ""              # the name on its tile (the short name, else ``name``)
 
 
 class Catalog:
@@ -130,7 +132,7 @@ class Catalog:
                 id=aid, name=agency.name if language == "id" else agency.name_en,
                 initials=agency.initials or _initials(agency.name), logo=self._logo(agency.logo),
                 services=len(entries), open_services=sum(e.open for e in entries),
-                waiting=sum(figures) if figures else None))
+                waiting=sum(figures) if figures else None, tile=agency.tile_name(language)))
         return out
 
     def services(self, agency: str, language: str = "id",
@@ -146,7 +148,7 @@ class Catalog:
         name = svc.name if language == "id" else svc.name_en
         q = self.queues.get(service_id)
         base = dict(id=svc.id, agency=svc.agency, name=name, prefix=svc.prefix,
-                    priority_allowed=svc.priority_allowed)
+                    priority_allowed=svc.priority_allowed, tile=svc.tile_name(language))
         if q is None:
             entry = ServiceEntry(**base, known=False, open=True)
         else:

@@ -45,7 +45,7 @@ def say(**fields) -> None:
 
 def state(app) -> dict:
     return {"screen": app.screen, "offline": app.offline, "number": app.result_number,
-            "lines": app.result_lines, "note": app.result_note, "error_title": app.error_title,
+            "lines": app.result_lines, "priority": app.result_priority, "note": app.result_note, "error_title": app.error_title,
             "error_text": app.error_text, "notice": app.notice, "lang": app.lang,
             "agencies": list(app.agency_tiles), "services": list(app.service_tiles),
             "size": list(app.root.size) if app.root else None}
