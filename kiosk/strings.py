@@ -20,7 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
         "back": "Kembali",
         "agency_services": "{n} layanan",
         "agency_services_one": "1 layanan",
-        "agency_waiting": "{n} orang menunggu",
+        "agency_waiting": "{n} menunggu",
         "agency_closed": "Semua layanan tutup",
         "waiting": "{n} orang menunggu",
         "waiting_none": "Tidak ada antrean",

@@ -14,6 +14,10 @@ step one JSON line goes to stdout, so the test follows along. Steps:
     {"tap": "agency", "id": "dukcapil"}     an agency tile (or "service", "priority" kinds,
     {"tap": "text", "text": "English"}      or any button by its text)
     {"shot": "/path.png"}                   the window as drawn, after the next frame
+    {"seek": "agencies", "id": "dukcapil"}  Previous tapped until the tile is on the page
+    {"walk": "agencies", "shots": "/p/x"}   every page of a list, Next tapped until the last;
+                                            reports each page's tiles as drawn (tile_report)
+                                            and shoots pages 1, 2 and the last as x-p<N>.png
     {"quit": true}
 
 Conditions are checked on Kivy's clock every 50 ms, each with a 20 s limit.
@@ -48,6 +52,7 @@ def state(app) -> dict:
             "lines": app.result_lines, "priority": app.result_priority, "note": app.result_note, "error_title": app.error_title,
             "error_text": app.error_text, "notice": app.notice, "lang": app.lang,
             "agencies": list(app.agency_tiles), "services": list(app.service_tiles),
+            "agency_name": app.agency_name, "service_name": app.service_name,
             "size": list(app.root.size) if app.root else None}
 
 
@@ -62,6 +67,52 @@ def known(app) -> bool:
     the lists drawn from them (once per frame), so what the test reads next does not depend
     on which arrived first."""
     return all(s in app.catalog.queues for s in app.catalog.service_ids) and app.lists_current
+
+
+def box(w) -> list[float]:
+    x, y = w.to_window(w.x, w.y)
+    return [round(x, 1), round(y, 1), round(w.width, 1), round(w.height, 1)]
+
+
+def shown_screen(app):
+    return app.root.ids.get("screens") or next(
+        w for w in app.root.walk() if w.__class__.__name__ == "KioskScreens")
+
+
+def tile_report(app) -> dict:
+    """The page of tiles as a visitor sees it: where the tile area is, each tile's box, its
+    full tile name and the lines its name label shows (at what share of its font)."""
+    screen = shown_screen(app).current_screen
+    area = next(w for w in screen.walk() if w.__class__.__name__ == "TilePage")
+    bar = next(w for w in screen.walk() if w.__class__.__name__ == "PageBar")
+    tiles = []
+    for w in area.walk(restrict=True):
+        ident = getattr(w, "agency_id", None) or getattr(w, "service_id", None)
+        if w.__class__.__name__ not in ("AgencyTile", "ServiceTile") or not ident:
+            continue
+        name = next(n for n in w.walk(restrict=True) if n.__class__.__name__ == "NameLabel")
+        tiles.append({"id": ident, "title": w.title, "shown": name.text,
+                      "font_share": round(name.font_size / name.base_size, 3),
+                      "box": box(w)})
+    kind = area.kind
+    name = "agency" if kind == "agencies" else "service"
+    return {"kind": kind, "page": getattr(app, f"{name}_page"),
+            "pages": getattr(app, f"{name}_pages"),
+            "label": getattr(app, f"{name}_page_label"), "area": box(area),
+            "per_page": app._grids[kind].per_page, "cols": app._grids[kind].cols,
+            "bar": {"shown": bar.opacity > 0 and bar.height > 0, "box": box(bar)},
+            "tiles": tiles}
+
+
+def settled(app, kind: str) -> bool:
+    """The page shown is drawn: its tiles are the app's page tiles, each with its name."""
+    key = "agency_page_tiles" if kind == "agencies" else "service_page_tiles"
+    want = [t.get("agency_id") or t.get("service_id") for t in getattr(app, key)]
+    try:
+        got = tile_report(app)["tiles"]
+    except StopIteration:
+        return False
+    return [t["id"] for t in got] == want and all(t["shown"] for t in got)
 
 
 def find(root, step: dict):
@@ -81,7 +132,8 @@ class Driver:
     def __init__(self, steps: list[dict]):
         self.steps, self.i, self.started = steps, 0, time.monotonic()
         self.shot_pending = False
-
+        self.walked: list[dict] = []
+        self.calm = 0              # ticks the walked page has looked the same
     def tick(self, dt) -> None:
         app = App.get_running_app()
         if app is None or app.root is None or self.shot_pending:
@@ -91,7 +143,8 @@ class Driver:
         step = self.steps[self.i]
         at = time.time()           # for taps: the moment the finger came down
         if self.run(app, step):
-            say(step=self.i, ok=True, at=at, **state(app))
+            say(step=self.i, ok=True, at=at, **state(app),
+                **({"pages_seen": step["pages_seen"]} if "pages_seen" in step else {}))
             self.i, self.started = self.i + 1, time.monotonic()
         elif time.monotonic() - self.started > STEP_LIMIT_S:
             say(step=self.i, ok=False, failed=step, **state(app))
@@ -115,21 +168,78 @@ class Driver:
             touch.touch_up()
             return True
         if "shot" in step:
-            from kivy.core.window import Window
-            self.shot_pending = True
-
-            def grab(window):
-                window.unbind(on_flip=grab)
-                written = window.screenshot(name=step["shot"] + ".tmp.png")
-                os.replace(written, step["shot"])
-                self.shot_pending = False
-            Window.bind(on_flip=grab)
-            Window.canvas.ask_update()
+            self.grab(step["shot"])
             return True
+        if "walk" in step:
+            return self.walk(app, step)
+        if "seek" in step:
+            return self.seek(app, step)
         if "quit" in step:
             app.stop()
             return True
         raise ValueError(f"unknown step {step}")
+
+
+    def grab(self, path: str) -> None:
+        from kivy.core.window import Window
+        self.shot_pending = True
+
+        def grab(window):
+            window.unbind(on_flip=grab)
+            written = window.screenshot(name=path + ".tmp.png")
+            os.replace(written, path)
+            self.shot_pending = False
+        Window.bind(on_flip=grab)
+        Window.canvas.ask_update()
+
+    def press(self, app, text: str) -> None:
+        button = next(w for w in shown_screen(app).current_screen.walk()
+                      if getattr(w, "text", None) == text)
+        x, y = button.to_window(*button.center)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+
+    def seek(self, app, step: dict) -> bool:
+        """Back through the pages, as a visitor would, until the tile is shown."""
+        if not settled(app, step["seek"]):
+            self.calm = 0
+            return False
+        self.calm += 1
+        if self.calm < 3:
+            return False
+        self.calm = 0
+        report = tile_report(app)
+        if any(t["id"] == step["id"] for t in report["tiles"]):
+            return True
+        if report["page"] > 1:
+            self.press(app, app.s["previous"])
+        return False
+
+    def walk(self, app, step: dict) -> bool:
+        """One tick of walking a list's pages; True once the last page is recorded."""
+        kind = step["walk"]
+        if not settled(app, kind):
+            self.calm = 0
+            return False
+        self.calm += 1
+        if self.calm < 3:          # laid out for a few frames: sizes are final
+            return False
+        self.calm = 0
+        report = tile_report(app)
+        if not self.walked or self.walked[-1]["page"] != report["page"]:
+            # a new page: record it, and shoot it before anything is tapped
+            self.walked.append(report)
+            self.started = time.monotonic()     # the step's time limit counts per page
+            n = report["page"]
+            if step.get("shots") and (n <= 2 or n == report["pages"]):
+                self.grab(f"{step['shots']}-p{n}.png")
+                return False
+        if report["page"] == report["pages"]:
+            step["pages_seen"], self.walked = self.walked, []
+            return True
+        self.press(app, app.s["next"])
+        return False
 
 
 def main() -> int:

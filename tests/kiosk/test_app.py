@@ -40,7 +40,7 @@ def test_visitor_taps_agency_service_and_takes_a_ticket(hall, xvfb):
     reports = k.steps_until(15)
     home, services, done = reports[1], reports[5], reports[11]
     assert [a["agency_id"] for a in home["agencies"]] == ["dukcapil", "pdam"]
-    assert "0 orang menunggu" in home["agencies"][0]["subtitle"]
+    assert "0 menunggu" in home["agencies"][0]["subtitle"]
     assert [s["service_id"] for s in services["services"]] == ["KTP", "KK", "AKTA"]
     # then the screen shows the number, the printer printed it, the hub has it waiting
     job = h.printer.wait_for_job(10)

@@ -1,0 +1,116 @@
+"""The kiosk on the real halls (issue 11): Madiun (15 agencies, 51 services) and the big city
+(38 agencies, 312 services, 150 of them at the permit office) on a 7" 800x480 screen, a
+1080x1920 portrait kiosk and a 1920x1080 TV, driven like a visitor through the real app, hub,
+broker and virtual printer. Each run pages through every agency and through every service of
+the agency with the most, then takes a priority ticket. Screenshots: /tmp/antrean-shots/.
+
+What a visitor checks: every page is whole (no half tile, tiles inside the tile area, the
+grid filled on every page but the last), each name keeps its first word, the page count is
+shown whenever there is more than one page, and Next reaches every agency and service.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from antrean.config import load_site
+from tests.fixtures.sites import with_tool_logins
+from tests.kiosk.kiosk_hall import SHOTS, Hall, decoded, xvfb  # noqa: F401 (fixture)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+HALLS = {"madiun": "mpp-madiun.toml", "kota-besar": "mpp-kota-besar.toml"}
+SIZES = ("800x480", "1080x1920", "1920x1080")
+GAP = 1.0        # px of rounding allowed at the edges
+
+
+@pytest.fixture
+def real_hall(tmp_path):
+    made = []
+
+    def make(name: str) -> Hall:
+        h = Hall(tmp_path, with_tool_logins(EXAMPLES / HALLS[name], tmp_path))
+        made.append(h)
+        return h
+    yield make
+    for h in made:
+        h.close()
+
+
+def biggest_agency(site) -> str:
+    counts = {a: 0 for a in site.agencies}
+    for s in site.services.values():
+        counts[s.agency] += 1
+    return max(counts, key=counts.get)
+
+
+def check_pages(pages: list[dict], ids: list[str], label: str) -> None:
+    """Whole pages, whole first words, the count shown, every tile reached once in order."""
+    count = pages[0]["pages"]
+    assert [p["page"] for p in pages] == list(range(1, count + 1))
+    assert [t["id"] for p in pages for t in p["tiles"]] == ids
+    for p in pages:
+        assert p["pages"] == count
+        assert p["label"] == label.format(n=p["page"], count=count)
+        assert p["bar"]["shown"] == (count > 1)
+        ax, ay, aw, ah = p["area"]
+        if p["page"] < count:
+            assert len(p["tiles"]) == p["per_page"]
+        for t in p["tiles"]:
+            x, y, w, h = t["box"]
+            # inside the tile area: nothing cut at an edge, nothing under the page bar
+            assert ax - GAP <= x and x + w <= ax + aw + GAP, t
+            assert ay - GAP <= y and y + h <= ay + ah + GAP, t
+            assert t["shown"].split()[0] == t["title"].split()[0], t
+            assert t["font_share"] >= 0.7
+        if len(p["tiles"]) == p["per_page"]:
+            # a full page fills the area: its lowest row ends at the area's bottom edge
+            assert min(t["box"][1] for t in p["tiles"]) == pytest.approx(ay, abs=GAP)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", list(HALLS))
+def test_a_visitor_finds_every_agency_and_service_and_takes_a_priority_ticket(
+        real_hall, xvfb, name, size):
+    h = real_hall(name)
+    site = load_site(EXAMPLES / HALLS[name])
+    agency = biggest_agency(site)
+    services = [s.id for s in site.services.values() if s.agency == agency]
+    pick = services[-1]                      # on the last page: reached only by paging
+    tag = f"{name}-{size}"
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    k = h.kiosk([{"wait": "online"}, {"wait": "known"},
+                 {"walk": "agencies", "shots": str(SHOTS / f"{tag}-home")},
+                 {"seek": "agencies", "id": agency},
+                 {"tap": "agency", "id": agency}, {"wait": "screen", "is": "services"},
+                 {"walk": "services", "shots": str(SHOTS / f"{tag}-services")},
+                 {"tap": "service", "id": pick}, {"wait": "screen", "is": "service"},
+                 {"shot": str(SHOTS / f"{tag}-service.png")},
+                 {"tap": "text", "text": "Prioritas (lansia, disabilitas, ibu hamil)"},
+                 {"wait": "screen", "is": "priority"},
+                 {"shot": str(SHOTS / f"{tag}-priority.png")},
+                 {"tap": "text", "text": "Lansia"}, {"wait": "screen", "is": "done"},
+                 {"shot": str(SHOTS / f"{tag}-done.png")}, {"quit": True}],
+                xvfb, size=size)
+    r = k.steps_until(17, timeout=120)
+    r = r[:3] + r[4:]            # the seek back to the agency's page
+    # home: every agency of the hall, page by page, by its tile name
+    check_pages(r[2]["pages_seen"], list(site.agencies), "Halaman {n} dari {count}")
+    titles = {t["id"]: t["title"] for p in r[2]["pages_seen"] for t in p["tiles"]}
+    assert titles == {a.id: a.tile_name("id") for a in site.agencies.values()}
+    # services: the agency's full name heads the screen, every service reached by paging
+    assert r[4]["agency_name"] == site.agencies[agency].name
+    check_pages(r[5]["pages_seen"], services, "Halaman {n} dari {count}")
+    if len(services) > 6:
+        assert r[5]["pages_seen"][0]["pages"] > 1
+    # the service screen names it in full; the ticket is priority, and says so
+    svc = site.services[pick]
+    assert r[7]["service_name"] == svc.name
+    done = r[14]
+    assert done["priority"] == "PRIORITAS \u00b7 Lansia"
+    paper = decoded(h.printer.wait_for_job(10))
+    assert "PRIORITAS - LANSIA" in paper and done["number"] in paper
+    assert svc.name.split()[0] in paper and site.agencies[agency].name.split()[0] in paper
+    [ticket] = h.tickets(f"service = '{pick}'")
+    assert (ticket["number"], ticket["priority"]) == (done["number"], "elderly")
+    assert k.wait() == 0
