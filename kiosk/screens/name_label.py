@@ -27,8 +27,8 @@ class NameLabel(Label):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.bind(full_text=self._fit, width=self._fit, base_size=self._fit, bold=self._fit,
-                  lines=self._fit)
+        self.bind(full_text=self._fit, width=self._fit, height=self._fit,
+                  base_size=self._fit, bold=self._fit, lines=self._fit)
         self._fit()
 
     def _fit(self, *_) -> None:
@@ -41,8 +41,12 @@ class NameLabel(Label):
         first = self.full_text.split()[:1]
         for step in STEPS:
             probe = CoreLabel(font_size=base * step, bold=self.bold, font_name=self.font_name)
+            # No more lines than the box is tall: a bottom-aligned label taller than its box
+            # shows its last line only ("Kefarmasian" for a long permit's name).
+            line_h = probe.get_extents("Ag")[1] * self.line_height
+            room = max(1, int(self.height // line_h)) if self.height > 1 else self.lines
             lines = fit_lines(self.full_text, self.width - 2,
-                              lambda t: probe.get_extents(t)[0], int(self.lines))
+                              lambda t: probe.get_extents(t)[0], min(int(self.lines), room))
             if not first or lines[0].split()[:1] == first:
                 break
         self.font_size = base * step

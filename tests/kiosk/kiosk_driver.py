@@ -93,15 +93,36 @@ def tile_report(app) -> dict:
         name = next(n for n in w.walk(restrict=True) if n.__class__.__name__ == "NameLabel")
         tiles.append({"id": ident, "title": w.title, "shown": name.text,
                       "font_share": round(name.font_size / name.base_size, 3),
-                      "box": box(w)})
+                      "name_fits": _lines_fit(name), "box": box(w)})
     kind = area.kind
     name = "agency" if kind == "agencies" else "service"
     return {"kind": kind, "page": getattr(app, f"{name}_page"),
             "pages": getattr(app, f"{name}_pages"),
             "label": getattr(app, f"{name}_page_label"), "area": box(area),
             "per_page": app._grids[kind].per_page, "cols": app._grids[kind].cols,
-            "bar": {"shown": bar.opacity > 0 and bar.height > 0, "box": box(bar)},
+            "bar": {"shown": bar.opacity > 0 and bar.height > 0, "box": box(bar),
+                    "fits": all(_fits(w) for w in bar.children)},
             "tiles": tiles}
+
+
+def _lines_fit(label) -> bool:
+    """Every line of the label, measured in its own font, inside its box: a label whose text
+    box is its size draws a texture of that size and silently drops what does not fit."""
+    from kivy.core.text import Label as CoreLabel
+    probe = CoreLabel(font_size=label.font_size, bold=label.bold, font_name=label.font_name)
+    lines = label.text.split("\n")
+    width = max(probe.get_extents(line)[0] for line in lines)
+    height = len(lines) * probe.get_extents("Ag")[1] * label.line_height
+    return width <= label.width and height <= label.height     # Kivy drops what is over
+
+
+def _fits(w) -> bool:
+    """A label or button shows all its text inside its own box."""
+    if not getattr(w, "text", ""):
+        return True
+    w.texture_update()
+    tw, th = w.texture_size
+    return tw <= w.width + 1 and th <= w.height + 1
 
 
 def settled(app, kind: str) -> bool:

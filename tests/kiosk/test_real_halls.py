@@ -53,6 +53,7 @@ def check_pages(pages: list[dict], ids: list[str], label: str) -> None:
         assert p["pages"] == count
         assert p["label"] == label.format(n=p["page"], count=count)
         assert p["bar"]["shown"] == (count > 1)
+        assert p["bar"]["fits"] or count == 1, p["bar"]      # "Halaman 2 dari 43" readable
         ax, ay, aw, ah = p["area"]
         if p["page"] < count:
             assert len(p["tiles"]) == p["per_page"]
@@ -63,6 +64,7 @@ def check_pages(pages: list[dict], ids: list[str], label: str) -> None:
             assert ay - GAP <= y and y + h <= ay + ah + GAP, t
             assert t["shown"].split()[0] == t["title"].split()[0], t
             assert t["font_share"] >= 0.7
+            assert t["name_fits"], t         # every line of the name inside its box
         if len(p["tiles"]) == p["per_page"]:
             # a full page fills the area: its lowest row ends at the area's bottom edge
             assert min(t["box"][1] for t in p["tiles"]) == pytest.approx(ay, abs=GAP)
