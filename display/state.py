@@ -51,6 +51,7 @@ class CounterView:
     agency: str             # agency display name, for grouping
     number: str | None      # None: serving nobody now
     paused: bool
+    priority: str | None = None     # the kind of the ticket shown (None: regular or idle)
 
 
 @dataclass(frozen=True)
@@ -187,14 +188,17 @@ class DisplayState:
             else counter.agency
         snap = self._counters.get(cid)
         number, paused = (snap.number, snap.paused) if snap is not None else (None, False)
+        # The priority of the number shown: that of the call that brought it.
+        last = snap.last_call if snap is not None else None
+        priority = last.priority if last is not None and last.number == number else None
         # An event newer than the snapshot's last call shows at once; the next snapshot
         # confirms it. A call the snapshot already knew never brings back a number the
         # counter is done with (idle or paused: ``number`` null).
         newest = max((c for c in self._calls.values() if c.counter == cid),
                      key=lambda c: c.call_id, default=None)
         if newest is not None and newest.call_id > _last_call_id(snap):
-            number = newest.number
-        return CounterView(cid, counter.name, name, number, paused)
+            number, priority = newest.number, newest.priority
+        return CounterView(cid, counter.name, name, number, paused, priority)
 
     # ---- handlers ----------------------------------------------------------------------
     def _newer(self, msg: StateCounter) -> bool:

@@ -24,6 +24,10 @@ TEXT: dict[str, dict[str, str]] = {
         "waiting_none": "Belum ada panggilan",
         "stale": "Data tidak terbaru \u2014 menghubungkan kembali...",
         "connecting": "Menghubungkan ke server antrean...",
+        "priority": "PRIORITAS",
+        "priority_elderly": "Prioritas: lansia",
+        "priority_disabled": "Prioritas: penyandang disabilitas",
+        "priority_pregnant": "Prioritas: ibu hamil",
     },
     "en": {
         "title": "Queue",
@@ -37,6 +41,10 @@ TEXT: dict[str, dict[str, str]] = {
         "waiting_none": "No calls yet",
         "stale": "Data not up to date \u2014 reconnecting...",
         "connecting": "Connecting to the queue server...",
+        "priority": "PRIORITY",
+        "priority_elderly": "Priority: elderly",
+        "priority_disabled": "Priority: person with disability",
+        "priority_pregnant": "Priority: pregnant",
     },
 }
 
@@ -57,6 +65,17 @@ class Strings(Texts):
 
     def __init__(self, language: str = "id"):
         super().__init__(TEXT, language)
+
+    def priority(self, kind: str | None) -> str:
+        """The mark beside a priority call's number ("PRIORITAS"), or '' for a regular one:
+        priority tickets share their service's prefix, and the mark tells the hall why
+        A-015 is called before A-001."""
+        return self.get("priority") if kind else ""
+
+    def priority_kind(self, kind: str | None) -> str:
+        """The longer mark, where there is room: "Prioritas: lansia"."""
+        key = f"priority_{kind}"
+        return (self.get(key) if key in self.table else self.get("priority")) if kind else ""
 
     def time(self, moment: dt.datetime) -> str:
         """24-hour clock in each language's standard: "09.05" (PUEBI), "09:05" in English,
