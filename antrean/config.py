@@ -39,7 +39,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
     "agencies": ("id", "name", "name_en", "short_name", "short_name_en", "initials", "logo"),
     "services": ("id", "agency", "prefix", "name", "name_en", "short_name", "short_name_en",
-                 "daily_quota", "standard_minutes", "priority_allowed", "hours"),
+                 "group", "group_en", "daily_quota", "standard_minutes", "priority_allowed",
+                 "hours"),
     "counters": ("id", "name", "agency", "services", "policy"),
     "kiosks": ("id", "services", "printer"),
     "displays": ("id", "layout", "counters", "agencies", "language", "speak",
@@ -293,29 +294,39 @@ class _SiteReader(FieldReader):
                 self.number(tbl, where, "daily_quota", 0, 0),
                 self.number(tbl, where, "standard_minutes", 1),
                 self.get(tbl, where, "priority_allowed", BOOL, True), hours,
-                *self.short_names(tbl, where))
+                *self.short_names(tbl, where), *self.group(tbl, where))
             if sid is not None and self.unique(seen_ids, sid, where + ("id",), "service id"):
                 out[sid] = service
                 self.tiles_apart(service, where, tiles)
         return out
 
     def tiles_apart(self, service: Service, where: KeyPath, tiles: dict) -> None:
-        """Two services of one agency whose tiles read the same leave a visitor guessing."""
+        """Two services of one agency (and group) whose tiles read the same leave a visitor
+        guessing."""
         for key, lang in (("short_name", "id"), ("short_name_en", "en")):
             name, short = service.tile_name(lang), bool(getattr(service, key))
             if not name:
                 continue
-            first, first_short = tiles.setdefault((service.agency, lang, name.casefold()),
-                                                  (where, short))
+            first, first_short = tiles.setdefault(
+                (service.agency, service.group, lang, name.casefold()), (where, short))
             if first != where and (short or first_short):
                 self.r.add(where + (key,), f'"{name}" is already the tile name of another '
                            f"service of this agency (line {self.r.line(first)}): the visitor "
                            "could not tell them apart")
 
-    def short_names(self, tbl: dict, where: KeyPath) -> tuple[str, str]:
+    def group(self, tbl: dict, where: KeyPath) -> tuple[str, str]:
+        """(group, group_en): the kiosk's tile that gathers this service with others of its
+        agency ("Surat Izin Praktik"); group_en is the group's English name (default group)."""
+        group, group_en = self.short_names(tbl, where, ("group", "group_en"))
+        if group_en and not group:
+            self.r.add(where + ("group_en",), "a group_en needs a group (the Indonesian name)")
+        return group, group_en or group
+
+    def short_names(self, tbl: dict, where: KeyPath,
+                    keys: tuple[str, str] = ("short_name", "short_name_en")) -> tuple[str, str]:
         """(short_name, short_name_en): the kiosk tile's names, "" when not given."""
         out = []
-        for key in ("short_name", "short_name_en"):
+        for key in keys:
             value = self.get(tbl, where, key, TEXT, "")
             if value is None:
                 out.append("")

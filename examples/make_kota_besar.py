@@ -320,26 +320,37 @@ SHORT_SERVICES = {
     "PKKPR": ("PKKPR (Pemanfaatan Ruang)", None),
     "PTSP-PENGADUAN": ("Pengaduan Perizinan", None),
 }
-# The permit office's families: a short family word before the item, where it fits.
-FAMILIES = {"SIP-": "SIP", "IZIN-OPS-ULANG-": "Perpanjangan Izin", "IZIN-OPS-": "Izin Ops.",
-            "PB-UMKU-": "PB UMKU", "SERTIFIKAT-STANDAR-": "Sertifikat Standar",
-            "REKOMTEK-": "Rekomtek", "NIB-": "NIB Risiko"}
+# The permit office's families, each a group on the kiosk (group, group_en, words of the
+# name before the item): inside the group a tile names the item alone ("Bidan").
+FAMILIES = {"SIP-": ("Surat Izin Praktik", "Practice licences", 3),
+            "IZIN-OPS-ULANG-": ("Perpanjangan Izin", "Licence renewals", 3),
+            "IZIN-OPS-": ("Izin Operasional", "Operating licences", 2),
+            "PB-UMKU-": ("Perizinan Berusaha (UMKU)", "Supporting business licences", 6),
+            "SERTIFIKAT-STANDAR-": ("Sertifikat Standar Usaha", "Standard certificates", 3),
+            "REKOMTEK-": ("Rekomendasi Teknis", "Technical recommendations", 2),
+            "NIB-": ("Nomor Induk Berusaha (NIB)", "Business ID (NIB)", 3)}
 SHORT_MAX = 28           # antrean/config.py SHORT_NAME_MAX
 
 
-def short_names(sid: str, name: str) -> tuple[str | None, str | None]:
+def family(sid: str) -> tuple[str, str, int] | None:
+    return next((f for start, f in FAMILIES.items() if sid.startswith(start)), None)
+
+
+def short_names(sid: str, name: str, en: str) -> tuple[str | None, str | None]:
     if sid in SHORT_SERVICES:
         return SHORT_SERVICES[sid]
-    for start, word in FAMILIES.items():
-        if sid.startswith(start):
-            item = name.split(" ", {"SIP": 3, "Perpanjangan Izin": 3, "Izin Ops.": 2,
-                                    "PB UMKU": 6, "Sertifikat Standar": 3, "Rekomtek": 2,
-                                    "NIB Risiko": 4}[word])[-1]
-            text = f"{word} {item}"
-            # The item alone would read the same for a licence and its renewal: the full
-            # name (kept whole in two lines, its end in an ellipsis) says more.
-            return (text if len(text) <= SHORT_MAX else None), None
-    return None, None
+    f = family(sid)
+    if f is None:
+        return None, None
+    item = name.split(" ", f[2])[-1]
+    item_en = en.split(": ", 1)[-1] if ": " in en else None
+    return (item if len(item) <= SHORT_MAX else None), \
+        (item_en if item_en and len(item_en) <= SHORT_MAX else None)
+
+
+def group_lines(sid: str) -> list[str]:
+    f = family(sid)
+    return [f"group = {q(f[0])}", f"group_en = {q(f[1])}"] if f else []
 
 
 def short_lines(short: str | None, short_en: str | None) -> list[str]:
@@ -397,7 +408,8 @@ def toml() -> str:
         for (sid, name, en, quota, minutes), prefix in zip(agency[5], codes):
             out += ["[[services]]", f"id = {q(sid)}", f"agency = {q(agency[0])}",
                     f"prefix = {q(prefix)}", f"name = {q(name)}", f"name_en = {q(en)}",
-                    *short_lines(*short_names(sid, name)), f"daily_quota = {quota}", f"standard_minutes = {minutes}", ""]
+                    *short_lines(*short_names(sid, name, en)), *group_lines(sid),
+                    f"daily_quota = {quota}", f"standard_minutes = {minutes}", ""]
     out += counters()
     out += devices()
     return "\n".join(out)

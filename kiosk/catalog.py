@@ -54,6 +54,17 @@ class AgencyEntry:
     tile: str = ""              # the name on its tile (the short name, else ``name``)
 
 
+@dataclass(frozen=True)
+class GroupEntry:
+    """A tile gathering services of one agency (``Service.group``)."""
+
+    group: str                  # the group as configured (Indonesian): its key
+    name: str                   # in the asked language
+    services: int
+    open_services: int
+    waiting: int | None
+
+
 class Catalog:
     """The offer of one kiosk. ``update()`` with each decoded ``state.service`` message."""
 
@@ -136,11 +147,39 @@ class Catalog:
         return out
 
     def services(self, agency: str, language: str = "id",
-                 numbers_left: Callable[[str], int] | None = None) -> list[ServiceEntry]:
-        """Services of ``agency`` this kiosk offers. ``numbers_left(service)`` is given while
-        the hub is unreachable: a service whose leased numbers are used up cannot print."""
+                 numbers_left: Callable[[str], int] | None = None,
+                 group: str | None = None) -> list[ServiceEntry]:
+        """Services of ``agency`` this kiosk offers (of its ``group`` only, when given).
+        ``numbers_left(service)`` is given while the hub is unreachable: a service whose
+        leased numbers are used up cannot print."""
         return [self.service(s, language, numbers_left) for s in self.service_ids
-                if self.site.services[s].agency == agency]
+                if self.site.services[s].agency == agency
+                and (group is None or self.site.services[s].group == group)]
+
+    def tiles(self, agency: str, language: str = "id",
+              numbers_left: Callable[[str], int] | None = None
+              ) -> list[GroupEntry | ServiceEntry]:
+        """The agency's first screen: a tile per group, where its first service stands in
+        the config, and the services without a group in between."""
+        out: list[GroupEntry | ServiceEntry] = []
+        members: dict[str, list[ServiceEntry]] = {}
+        for entry in self.services(agency, language, numbers_left):
+            group = self.site.services[entry.id].group
+            if not group:
+                out.append(entry)
+                continue
+            if group not in members:
+                members[group] = []
+                out.append(group)
+            members[group].append(entry)
+        return [self._group(x, members[x], language) if isinstance(x, str) else x
+                for x in out]
+
+    def _group(self, group: str, entries: list[ServiceEntry], language: str) -> GroupEntry:
+        first = self.site.services[entries[0].id]
+        figures = [e.waiting for e in entries if e.waiting is not None]
+        return GroupEntry(group, first.group_name(language), len(entries),
+                          sum(e.open for e in entries), sum(figures) if figures else None)
 
     def service(self, service_id: str, language: str = "id",
                 numbers_left: Callable[[str], int] | None = None) -> ServiceEntry:

@@ -1,7 +1,8 @@
 """The kiosk's screen flow as plain state: which screen shows, what the visitor chose, and
 what happens after a tap or a timeout. Kivy-free, so every path is tested without a window.
 
-    home -> services -> service -> [priority] -> printing -> done | error -> home
+    home -> services [-> a group's services] -> service -> [priority] -> printing
+         -> done | error -> home
 
 The service screen names the chosen service in full and offers two buttons: a big one for a
 regular ticket and a smaller one for a priority ticket (elderly, disabled, pregnant), which
@@ -45,6 +46,7 @@ class Flow:
     def __init__(self) -> None:
         self.screen = "home"
         self.agency: str | None = None
+        self.group: str | None = None          # a group of the agency's services, opened
         self.service: str | None = None
         self.priority: str | None = None
         self.priority_allowed = False          # of the chosen service
@@ -60,7 +62,14 @@ class Flow:
     def choose_agency(self, agency: str) -> bool:
         if self.screen != "home":
             return False
-        self.agency, self.screen = agency, "services"
+        self.agency, self.group, self.screen = agency, None, "services"
+        return True
+
+    def choose_group(self, group: str) -> bool:
+        """A group tile tapped: the services screen lists that group's services."""
+        if self.screen != "services" or self.group is not None or not group:
+            return False
+        self.group = group
         return True
 
     def choose_service(self, entry: ServiceEntry) -> bool:
@@ -114,6 +123,8 @@ class Flow:
             self.screen = "service"
         elif self.screen == "service":
             self.screen, self.service = "services", None
+        elif self.screen == "services" and self.group is not None:
+            self.group = None
         elif self.screen in ("services", "error", "done"):
             self.home()
 
@@ -137,4 +148,5 @@ class Flow:
 
     def home(self) -> None:
         self.screen, self.agency, self.service, self.priority = "home", None, None, None
+        self.group = None
         self.outcome = None

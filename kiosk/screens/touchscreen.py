@@ -43,7 +43,7 @@ from antrean.mqtt import HallClient  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame  # noqa: E402
 
-from kiosk.catalog import Catalog  # noqa: E402
+from kiosk.catalog import Catalog, GroupEntry  # noqa: E402
 from kiosk.screens import name_label  # noqa: E402,F401  (registers the kv class)
 from kiosk.issuer import IssueResult, Issuer  # noqa: E402
 from kiosk.outbox import Outbox  # noqa: E402
@@ -122,6 +122,13 @@ class AgencyTile(Tile):
     logo = StringProperty("")
 
 
+class GroupTile(Tile):
+    group = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+    count = StringProperty("")
+
+
 class ServiceTile(Tile):
     service_id = StringProperty("")
     title = StringProperty("")
@@ -130,7 +137,7 @@ class ServiceTile(Tile):
     closed = BooleanProperty(False)
 
 
-for _cls in (KioskScreens, Tile, TilePage, AgencyTile, ServiceTile):
+for _cls in (KioskScreens, Tile, TilePage, AgencyTile, GroupTile, ServiceTile):
     Factory.register(_cls.__name__, cls=_cls)
 
 
@@ -164,6 +171,7 @@ class KioskApp(App):
     service_priority = BooleanProperty(False)   # the chosen service has priority tickets
     result_priority = StringProperty("")        # "PRIORITAS · Lansia" on the result screen
     agency_name = StringProperty("")
+    group_name = StringProperty("")      # the group of services opened, or ''
     service_name = StringProperty("")
     result_number = StringProperty("")
     result_lines = StringProperty("")
@@ -257,6 +265,11 @@ class KioskApp(App):
         entry = self.catalog.service(service_id, self.lang, self._numbers_left())
         self.flow.choose_service(entry)
         self.render()
+
+    def choose_group(self, group: str) -> None:
+        if self.flow.choose_group(group):
+            self.service_page = 1
+            self.render()
 
     def take_ticket(self) -> None:
         if self.flow.take_ticket():
@@ -417,6 +430,9 @@ class KioskApp(App):
         if flow.agency:
             agency = self.site.agencies[flow.agency]
             self.agency_name = agency.name if self.lang == "id" else agency.name_en
+        self.group_name = next((e.name for e in self.catalog.tiles(flow.agency, self.lang)
+                                if isinstance(e, GroupEntry) and e.group == flow.group), "") \
+            if flow.agency and flow.group else ""
         if flow.service:
             svc = self.site.services[flow.service]
             self.service_name = svc.name if self.lang == "id" else svc.name_en
@@ -434,8 +450,15 @@ class KioskApp(App):
         t, left = Strings(self.lang), self._numbers_left()
         self.agency_tiles = [_agency_tile(t, a)
                              for a in self.catalog.agencies(self.lang, left)]
-        self.service_tiles = [_service_tile(t, e) for e in self.catalog.services(
-            self.flow.agency, self.lang, left)] if self.flow.agency else []
+        flow = self.flow
+        if not flow.agency:
+            entries = []
+        elif flow.group:
+            entries = self.catalog.services(flow.agency, self.lang, left, group=flow.group)
+        else:
+            entries = self.catalog.tiles(flow.agency, self.lang, left)
+        self.service_tiles = [_group_tile(t, e) if isinstance(e, GroupEntry)
+                              else _service_tile(t, e) for e in entries]
         for kind in TILES:
             self._show_page(kind)
 
@@ -586,8 +609,20 @@ def _service_tile(t: Strings, e) -> dict:
                                    if x)]
         if e.quota_left is not None:
             lines.append(t.get("quota_left", n=e.quota_left))
-    return {"service_id": e.id, "title": e.tile, "prefix": e.prefix,
+    return {"viewclass": "ServiceTile", "service_id": e.id, "title": e.tile, "prefix": e.prefix,
             "detail": "\n".join(lines), "closed": not e.open}
+
+
+def _group_tile(t: Strings, g: GroupEntry) -> dict:
+    if g.open_services == 0:
+        detail = t.get("agency_closed")
+    else:
+        parts = [t.get("agency_services", n=g.services)]
+        if g.waiting is not None:
+            parts.append(t.get("agency_waiting", n=g.waiting))
+        detail = "  \u00b7  ".join(parts)
+    return {"viewclass": "GroupTile", "group": g.group, "title": g.name, "detail": detail,
+            "count": str(g.services)}
 
 
 _PAGE = {"agencies": "agency_page", "services": "service_page"}

@@ -314,6 +314,12 @@ MISTAKES = {
     "two tiles of one agency read the same": (
         'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\nshort_name = "kartu keluarga"',
         "services[2].short_name", 'short_name = "kartu', "could not tell them apart"),
+    "group name too long for a tile": (
+        'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\ngroup = "Akta dan Surat Keterangan '
+        'Kependudukan"', "services[2].group", "group =", "a tile name may have at most 28"),
+    "English group without the Indonesian one": (
+        'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\ngroup_en = "Certificates"',
+        "services[2].group_en", "group_en =", "needs a group"),
     "empty short name": ('initials = "PAM"', 'initials = "PAM"\nshort_name_en = " "',
                          "agencies[1].short_name_en", "short_name_en =", "must not be empty"),
     "short name not text": ('initials = "PAM"', 'initials = "PAM"\nshort_name = 3',

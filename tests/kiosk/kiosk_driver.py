@@ -53,6 +53,7 @@ def state(app) -> dict:
             "error_text": app.error_text, "notice": app.notice, "lang": app.lang,
             "agencies": list(app.agency_tiles), "services": list(app.service_tiles),
             "agency_name": app.agency_name, "service_name": app.service_name,
+            "group_name": app.group_name,
             "size": list(app.root.size) if app.root else None}
 
 
@@ -67,6 +68,15 @@ def known(app) -> bool:
     the lists drawn from them (once per frame), so what the test reads next does not depend
     on which arrived first."""
     return all(s in app.catalog.queues for s in app.catalog.service_ids) and app.lists_current
+
+
+def tile_id(t) -> str | None:
+    """A tile's id, from its widget or its data: an agency's or a service's id, or
+    "group:<group>" for a group of services."""
+    get = t.get if isinstance(t, dict) else lambda k: getattr(t, k, None)
+    if get("group"):
+        return f"group:{get('group')}"
+    return get("agency_id") or get("service_id")
 
 
 def box(w) -> list[float]:
@@ -87,8 +97,8 @@ def tile_report(app) -> dict:
     bar = next(w for w in screen.walk() if w.__class__.__name__ == "PageBar")
     tiles = []
     for w in area.walk(restrict=True):
-        ident = getattr(w, "agency_id", None) or getattr(w, "service_id", None)
-        if w.__class__.__name__ not in ("AgencyTile", "ServiceTile") or not ident:
+        ident = tile_id(w)
+        if w.__class__.__name__ not in ("AgencyTile", "ServiceTile", "GroupTile") or not ident:
             continue
         name = next(n for n in w.walk(restrict=True) if n.__class__.__name__ == "NameLabel")
         tiles.append({"id": ident, "title": w.title, "shown": name.text,
@@ -128,7 +138,7 @@ def _fits(w) -> bool:
 def settled(app, kind: str) -> bool:
     """The page shown is drawn: its tiles are the app's page tiles, each with its name."""
     key = "agency_page_tiles" if kind == "agencies" else "service_page_tiles"
-    want = [t.get("agency_id") or t.get("service_id") for t in getattr(app, key)]
+    want = [tile_id(t) for t in getattr(app, key)]
     try:
         got = tile_report(app)["tiles"]
     except StopIteration:
@@ -142,6 +152,9 @@ def find(root, step: dict):
         if kind == "agency" and getattr(w, "agency_id", None) == step["id"]:
             return w
         if kind == "service" and getattr(w, "service_id", None) == step["id"]:
+            return w
+        if kind == "group" and getattr(w, "group", None) == step["id"] and \
+                w.__class__.__name__ == "GroupTile":
             return w
         if kind == "text" and getattr(w, "text", None) == step["text"] and \
                 hasattr(w, "trigger_action"):

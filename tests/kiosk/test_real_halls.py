@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from antrean.config import load_site
+from kiosk.catalog import Catalog, GroupEntry
 from tests.fixtures.sites import with_tool_logins
 from tests.kiosk.kiosk_hall import SHOTS, Hall, decoded, xvfb  # noqa: F401 (fixture)
 
@@ -70,45 +71,67 @@ def check_pages(pages: list[dict], ids: list[str], label: str) -> None:
             assert min(t["box"][1] for t in p["tiles"]) == pytest.approx(ay, abs=GAP)
 
 
+def level_ids(catalog, agency: str) -> list[str]:
+    return [f"group:{e.group}" if isinstance(e, GroupEntry) else e.id
+            for e in catalog.tiles(agency)]
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", list(HALLS))
 def test_a_visitor_finds_every_agency_and_service_and_takes_a_priority_ticket(
         real_hall, xvfb, name, size):
     h = real_hall(name)
     site = load_site(EXAMPLES / HALLS[name])
+    catalog = Catalog(site, site.kiosks["kiosk-1"])
     agency = biggest_agency(site)
-    services = [s.id for s in site.services.values() if s.agency == agency]
+    groups = [e for e in catalog.tiles(agency) if isinstance(e, GroupEntry)]
+    group = max(groups, key=lambda g: g.services).group if groups else None
+    services = [e.id for e in catalog.services(agency, group=group)]
     pick = services[-1]                      # on the last page: reached only by paging
     tag = f"{name}-{size}"
     SHOTS.mkdir(parents=True, exist_ok=True)
-    k = h.kiosk([{"wait": "online"}, {"wait": "known"},
-                 {"walk": "agencies", "shots": str(SHOTS / f"{tag}-home")},
-                 {"seek": "agencies", "id": agency},
-                 {"tap": "agency", "id": agency}, {"wait": "screen", "is": "services"},
-                 {"walk": "services", "shots": str(SHOTS / f"{tag}-services")},
-                 {"tap": "service", "id": pick}, {"wait": "screen", "is": "service"},
-                 {"shot": str(SHOTS / f"{tag}-service.png")},
-                 {"tap": "text", "text": "Prioritas (lansia, disabilitas, ibu hamil)"},
-                 {"wait": "screen", "is": "priority"},
-                 {"shot": str(SHOTS / f"{tag}-priority.png")},
-                 {"tap": "text", "text": "Lansia"}, {"wait": "screen", "is": "done"},
-                 {"shot": str(SHOTS / f"{tag}-done.png")}, {"quit": True}],
-                xvfb, size=size)
-    r = k.steps_until(17, timeout=120)
-    r = r[:3] + r[4:]            # the seek back to the agency's page
+    steps, at = [], {}
+
+    def step(label, *more):
+        at[label] = len(steps)
+        steps.extend(more)
+
+    step("home", {"wait": "online"}, {"wait": "known"},
+         {"walk": "agencies", "shots": str(SHOTS / f"{tag}-home")})
+    step("services", {"seek": "agencies", "id": agency},
+         {"tap": "agency", "id": agency}, {"wait": "screen", "is": "services"},
+         {"walk": "services", "shots": str(SHOTS / f"{tag}-services")})
+    if group:
+        step("group", {"seek": "services", "id": f"group:{group}"},
+             {"tap": "group", "id": group},
+             {"walk": "services", "shots": str(SHOTS / f"{tag}-group")})
+    step("service", {"tap": "service", "id": pick}, {"wait": "screen", "is": "service"},
+         {"shot": str(SHOTS / f"{tag}-service.png")})
+    step("priority", {"tap": "text", "text": "Prioritas (lansia, disabilitas, ibu hamil)"},
+         {"wait": "screen", "is": "priority"}, {"shot": str(SHOTS / f"{tag}-priority.png")})
+    step("done", {"tap": "text", "text": "Lansia"}, {"wait": "screen", "is": "done"},
+         {"shot": str(SHOTS / f"{tag}-done.png")}, {"quit": True})
+    k = h.kiosk(steps, xvfb, size=size)
+    r = k.steps_until(len(steps), timeout=120)
     # home: every agency of the hall, page by page, by its tile name
-    check_pages(r[2]["pages_seen"], list(site.agencies), "Halaman {n} dari {count}")
-    titles = {t["id"]: t["title"] for p in r[2]["pages_seen"] for t in p["tiles"]}
+    home = r[at["home"] + 2]["pages_seen"]
+    check_pages(home, list(site.agencies), "Halaman {n} dari {count}")
+    titles = {t["id"]: t["title"] for p in home for t in p["tiles"]}
     assert titles == {a.id: a.tile_name("id") for a in site.agencies.values()}
-    # services: the agency's full name heads the screen, every service reached by paging
-    assert r[4]["agency_name"] == site.agencies[agency].name
-    check_pages(r[5]["pages_seen"], services, "Halaman {n} dari {count}")
-    if len(services) > 6:
-        assert r[5]["pages_seen"][0]["pages"] > 1
+    # the agency's screen: its full name heads it; every tile of it reached by paging
+    first = r[at["services"] + 3]
+    assert first["agency_name"] == site.agencies[agency].name
+    check_pages(first["pages_seen"], level_ids(catalog, agency), "Halaman {n} dari {count}")
+    if group:
+        # a big office in groups: few pages to find the group, then the group's own pages
+        assert first["pages_seen"][0]["pages"] <= 4
+        inside = r[at["group"] + 2]
+        assert inside["group_name"] == group
+        check_pages(inside["pages_seen"], services, "Halaman {n} dari {count}")
     # the service screen names it in full; the ticket is priority, and says so
     svc = site.services[pick]
-    assert r[7]["service_name"] == svc.name
-    done = r[14]
+    assert r[at["service"] + 1]["service_name"] == svc.name
+    done = r[at["done"] + 1]
     assert done["priority"] == "PRIORITAS \u00b7 Lansia"
     paper = decoded(h.printer.wait_for_job(10))
     assert "PRIORITAS - LANSIA" in paper and done["number"] in paper

@@ -103,3 +103,21 @@ def test_a_tile_of_another_agency_is_refused():
     flow = Flow()
     flow.choose_agency("pdam")
     assert not flow.choose_service(entry()) and flow.screen == "services"
+
+
+def test_a_group_opens_its_services_and_back_steps_out_of_it_then_home():
+    flow = Flow()
+    flow.choose_agency("dpmptsp")
+    assert flow.choose_group("Surat Izin Praktik") and flow.group == "Surat Izin Praktik"
+    assert not flow.choose_group("Izin Operasional")      # one group at a time
+    flow.choose_service(entry("SIP-01", "dpmptsp"))
+    flow.back()
+    assert (flow.screen, flow.group) == ("services", "Surat Izin Praktik")
+    flow.back()
+    assert (flow.screen, flow.group) == ("services", None)
+    flow.back()
+    assert flow.screen == "home"
+    flow.choose_agency("dpmptsp")
+    flow.choose_group("Surat Izin Praktik")
+    flow.expire()
+    assert flow.group is None and flow.screen == "home"
