@@ -59,9 +59,11 @@ SCREENS_DIR = Path(__file__).resolve().parent
 KV_FILES = ("widgets", "home", "services", "service", "priority", "printing", "done", "error",
             "window")
 # Tiles per list, in dp before the layout scale: the smallest a tile may be (two lines of its
-# name and two of figures), the tallest it grows, and the most columns (portrait, landscape).
-TILES = {"agencies": dict(min_w=210, min_h=100, max_h=150, max_cols=(2, 4)),
-         "services": dict(min_w=300, min_h=104, max_h=150, max_cols=(1, 3))}
+# name and two of figures), the tallest it grows, and the most columns; pairs are (portrait,
+# landscape). Portrait: one column, so long names read whole on wide tiles instead of ending
+# in "…", and those tiles lower (one line of name mostly), so a page still holds seven.
+TILES = {"agencies": dict(min_w=210, min_h=(78, 100), max_h=(100, 150), max_cols=(1, 4)),
+         "services": dict(min_w=300, min_h=(96, 104), max_h=(120, 150), max_cols=(1, 3))}
 TILE_GAP = 12           # dp between tiles (widgets.kv TILE_GAP)
 MAX_FPS = 20            # taps feel instant; idles at well under 1 % of a core
 UPKEEP_S = 30.0         # leases, printer status and health, while nobody is printing
@@ -292,11 +294,10 @@ class KioskApp(App):
 
     def tile_area(self, kind: str, width: float, height: float) -> None:
         """The tile area of ``kind``'s screen has this size: tiles sized to fill it whole."""
-        t, unit = TILES[kind], dp(1) * self.k
+        t, unit, way = TILES[kind], dp(1) * self.k, 0 if self.portrait else 1
         self._grids[kind] = grid(width, height, min_w=t["min_w"] * unit,
-                                 min_h=t["min_h"] * unit, max_h=t["max_h"] * unit,
-                                 spacing=TILE_GAP * unit,
-                                 max_cols=t["max_cols"][0 if self.portrait else 1])
+                                 min_h=t["min_h"][way] * unit, max_h=t["max_h"][way] * unit,
+                                 spacing=TILE_GAP * unit, max_cols=t["max_cols"][way])
         self._show_page(kind)
 
     def back(self) -> None:
