@@ -11,10 +11,11 @@ step one JSON line goes to stdout, so the test follows along. Steps:
     {"wait": "known"}                       every offered service's state.service arrived
     {"wait": "notice"}                      a printer problem is shown on home
     {"wait": "leased", "service": "AKTA"}   the kiosk holds leased numbers for that service
+    {"wait": "file", "path": "/p/go"}       the test created that file (it changed the world)
     {"tap": "agency", "id": "dukcapil"}     an agency tile (or "service", "priority" kinds,
     {"tap": "text", "text": "English"}      or any button by its text)
     {"shot": "/path.png"}                   the window as drawn, after the next frame
-    {"seek": "agencies", "id": "dukcapil"}  Previous tapped until the tile is on the page
+    {"seek": "agencies", "id": "dukcapil"}  Next or Previous tapped until the tile is shown
     {"walk": "agencies", "shots": "/p/x"}   every page of a list, Next tapped until the last;
                                             reports each page's tiles as drawn (tile_report)
                                             and shoots pages 1, 2 and the last as x-p<N>.png
@@ -49,7 +50,8 @@ def say(**fields) -> None:
 
 def state(app) -> dict:
     return {"screen": app.screen, "offline": app.offline, "number": app.result_number,
-            "lines": app.result_lines, "priority": app.result_priority, "note": app.result_note, "error_title": app.error_title,
+            "lines": app.result_lines, "priority": app.result_priority,
+            "note": app.result_note, "error_title": app.error_title,
             "error_text": app.error_text, "notice": app.notice, "lang": app.lang,
             "agencies": list(app.agency_tiles), "services": list(app.service_tiles),
             "agency_name": app.agency_name, "service_name": app.service_name,
@@ -191,7 +193,8 @@ class Driver:
                     "online": lambda: not app.offline, "offline": lambda: app.offline,
                     "known": lambda: known(app),
                     "notice": lambda: bool(app.notice),
-                    "leased": lambda: leased(app, step["service"]) > 0}[what]()
+                    "leased": lambda: leased(app, step["service"]) > 0,
+                    "file": lambda: os.path.exists(step.get("path", ""))}[what]()
         if "tap" in step:
             widget = find(app.root, step)
             if widget is None or widget.disabled:
@@ -235,7 +238,7 @@ class Driver:
         touch.touch_up()
 
     def seek(self, app, step: dict) -> bool:
-        """Back through the pages, as a visitor would, until the tile is shown."""
+        """Through the pages, as a visitor would, until the tile is shown."""
         if not settled(app, step["seek"]):
             self.calm = 0
             return False
@@ -246,8 +249,9 @@ class Driver:
         report = tile_report(app)
         if any(t["id"] == step["id"] for t in report["tiles"]):
             return True
-        if report["page"] > 1:
-            self.press(app, app.s["previous"])
+        every = app.agency_tiles if step["seek"] == "agencies" else app.service_tiles
+        where = [tile_id(t) for t in every].index(step["id"]) // report["per_page"] + 1
+        self.press(app, app.s["next" if where > report["page"] else "previous"])
         return False
 
     def walk(self, app, step: dict) -> bool:

@@ -110,9 +110,24 @@ def test_a_visitor_finds_every_agency_and_service_and_takes_a_priority_ticket(
     step("priority", {"tap": "text", "text": "Prioritas (lansia, disabilitas, ibu hamil)"},
          {"wait": "screen", "is": "priority"}, {"shot": str(SHOTS / f"{tag}-priority.png")})
     step("done", {"tap": "text", "text": "Lansia"}, {"wait": "screen", "is": "done"},
-         {"shot": str(SHOTS / f"{tag}-done.png")}, {"quit": True})
+         {"shot": str(SHOTS / f"{tag}-done.png")})
+    # then the printer runs out of paper: the next visitor's regular ticket ends on the error
+    go = h.tmp / "paper-out"
+    step("error", {"wait": "file", "path": str(go)}, {"tap": "text", "text": "Selesai"},
+         {"wait": "screen", "is": "home"}, {"seek": "agencies", "id": agency},
+         {"tap": "agency", "id": agency}, {"wait": "screen", "is": "services"},
+         *([{"seek": "services", "id": f"group:{group}"}, {"tap": "group", "id": group}]
+           if group else []),
+         {"seek": "services", "id": pick}, {"tap": "service", "id": pick},
+         {"wait": "screen", "is": "service"}, {"tap": "text", "text": "Ambil antrean"},
+         {"wait": "screen", "is": "error"}, {"shot": str(SHOTS / f"{tag}-error.png")},
+         {"quit": True})
     k = h.kiosk(steps, xvfb, size=size)
-    r = k.steps_until(len(steps), timeout=120)
+    r = k.steps_until(at["error"], timeout=120)
+    job = h.printer.wait_for_job(10)           # the priority ticket, printed
+    h.printer.paper_out()
+    go.touch()
+    r += k.steps_until(len(steps) - at["error"], timeout=120)
     # home: every agency of the hall, page by page, by its tile name
     home = r[at["home"] + 2]["pages_seen"]
     check_pages(home, list(site.agencies), "Halaman {n} dari {count}")
@@ -133,7 +148,11 @@ def test_a_visitor_finds_every_agency_and_service_and_takes_a_priority_ticket(
     assert r[at["service"] + 1]["service_name"] == svc.name
     done = r[at["done"] + 1]
     assert done["priority"] == "PRIORITAS \u00b7 Lansia"
-    paper = decoded(h.printer.wait_for_job(10))
+    error = r[-2]
+    assert error["error_text"] == "Kertas printer habis. Mohon hubungi petugas."
+    assert h.printer.wait_for_job(1.0) is None            # nothing more was printed
+    assert job is not None and job.complete
+    paper = decoded(job)
     assert "PRIORITAS - LANSIA" in paper and done["number"] in paper
     assert svc.name.split()[0] in paper and site.agencies[agency].name.split()[0] in paper
     [ticket] = h.tickets(f"service = '{pick}'")
