@@ -146,6 +146,11 @@ def test_a_visitor_finds_every_agency_and_service_and_takes_a_priority_ticket(
     # the service screen names it in full; the ticket is priority, and says so
     svc = site.services[pick]
     assert r[at["service"] + 1]["service_name"] == svc.name
+    for report in (r[at["service"] + 1], r[at["priority"] + 1]):
+        for n in report["names"]:
+            # headings: the name's lines fit their box and read as the name's beginning
+            assert n["fits"] and n["shown"].split()[0] == n["full"].split()[0], n
+            assert " ".join(n["shown"].split()).rstrip("\u2026").rstrip() in n["full"], n
     done = r[at["done"] + 1]
     assert done["priority"] == "PRIORITAS \u00b7 Lansia"
     error = r[-2]
