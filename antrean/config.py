@@ -37,9 +37,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "site": ("id", "name", "timezone", "ticket_footer", "holidays", "hours", "broker_tls"),
     "site.hours": WEEKDAYS,
     "rules": tuple(f.name for f in dataclasses.fields(QueueRules)),
-    "agencies": ("id", "name", "name_en", "initials", "logo"),
-    "services": ("id", "agency", "prefix", "name", "name_en", "daily_quota", "standard_minutes",
-                 "priority_allowed", "hours"),
+    "agencies": ("id", "name", "name_en", "short_name", "short_name_en", "initials", "logo"),
+    "services": ("id", "agency", "prefix", "name", "name_en", "short_name", "short_name_en",
+                 "group", "group_en", "daily_quota", "standard_minutes", "priority_allowed",
+                 "hours"),
     "counters": ("id", "name", "agency", "services", "policy"),
     "kiosks": ("id", "services", "printer"),
     "displays": ("id", "layout", "counters", "agencies", "language", "speak",
@@ -57,6 +58,8 @@ DEVICE_TABLES = ("kiosks", "displays", "button_boxes", "operators")
 RESERVED_IDS = frozenset({"hub"})       # the hub's own broker login
 OPERATOR_PREFIX = "ops-"                # operator tools' ids, and only theirs
 _PREFIX = re.compile(r"^[A-Z]{1,3}$")
+# A kiosk tile's name: two lines of a 7" screen's three-column tile hold about 28 characters.
+SHORT_NAME_MAX = 28
 _TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -261,8 +264,9 @@ class _SiteReader(FieldReader):
             logo = self.get(tbl, where, "logo", TEXT, "")
             if logo and not (self.base_dir / logo).is_file():
                 self.r.add(where + ("logo",), f"file not found: {self.base_dir / logo}")
+            short = self.short_names(tbl, where)
             if aid is not None and self.unique(seen, aid, where + ("id",), "agency id"):
-                out[aid] = Agency(aid, name, name_en, initials or "", logo or "")
+                out[aid] = Agency(aid, name, name_en, initials or "", logo or "", *short)
         return out
 
     def services(self, raw: dict, agencies: dict, site_hours: Hours | None,
@@ -270,6 +274,7 @@ class _SiteReader(FieldReader):
         out: dict[str, Service] = {}
         seen_ids: dict = {}
         seen_prefixes: dict = {}
+        tiles: dict = {}            # (agency, language, tile name) -> where it was first
         for where, item in self.items(raw, "services", required=True):
             tbl = self.table(item, where, KEYS["services"])
             if tbl is None:
@@ -289,10 +294,54 @@ class _SiteReader(FieldReader):
                 self.get(tbl, where, "name_en", TEXT),
                 self.number(tbl, where, "daily_quota", 0, 0),
                 self.number(tbl, where, "standard_minutes", 1),
-                self.get(tbl, where, "priority_allowed", BOOL, True), hours)
+                self.get(tbl, where, "priority_allowed", BOOL, True), hours,
+                *self.short_names(tbl, where), *self.group(tbl, where))
             if sid is not None and self.unique(seen_ids, sid, where + ("id",), "service id"):
                 out[sid] = service
+                self.tiles_apart(service, where, tiles)
         return out
+
+    def tiles_apart(self, service: Service, where: KeyPath, tiles: dict) -> None:
+        """Two services of one agency (and group) whose tiles read the same leave a visitor
+        guessing."""
+        for key, lang in (("short_name", "id"), ("short_name_en", "en")):
+            name, short = service.tile_name(lang), bool(getattr(service, key))
+            if not name:
+                continue
+            first, first_short = tiles.setdefault(
+                (service.agency, service.group, lang, name.casefold()), (where, short))
+            if first != where and (short or first_short):
+                self.r.add(where + (key,), f'"{name}" is already the tile name of another '
+                           f"service of this agency (line {self.r.line(first)}): the visitor "
+                           "could not tell them apart")
+
+    def group(self, tbl: dict, where: KeyPath) -> tuple[str, str]:
+        """(group, group_en): the kiosk's tile that gathers this service with others of its
+        agency ("Surat Izin Praktik"); group_en is the group's English name (default group)."""
+        group, group_en = self.short_names(tbl, where, ("group", "group_en"))
+        if group_en and not group:
+            self.r.add(where + ("group_en",), "a group_en needs a group (the Indonesian name)")
+        return group, group_en or group
+
+    def short_names(self, tbl: dict, where: KeyPath,
+                    keys: tuple[str, str] = ("short_name", "short_name_en")) -> tuple[str, str]:
+        """(short_name, short_name_en): the kiosk tile's names, "" when not given."""
+        out = []
+        for key in keys:
+            value = self.get(tbl, where, key, TEXT, "")
+            if value is None:
+                out.append("")
+                continue
+            value = value.strip()
+            if key in tbl and not value:
+                self.r.add(where + (key,), "must not be empty: leave the key out to show "
+                           "the full name")
+            elif len(value) > SHORT_NAME_MAX:
+                self.r.add(where + (key,), f'"{value}" is {len(value)} characters; a tile '
+                           f"name may have at most {SHORT_NAME_MAX}")
+                value = ""
+            out.append(value)
+        return out[0], out[1]
 
     def prefix(self, tbl: dict, where: KeyPath, seen: dict) -> str | None:
         value = self.get(tbl, where, "prefix", TEXT)

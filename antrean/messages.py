@@ -62,6 +62,7 @@ class Call(Struct, kw_only=True):
     counter: Count
     recall: Count = 0
     at: Ms
+    priority: Priority = None       # the called ticket's priority kind: displays mark it
 
 
 class Lease(Struct, kw_only=True):

@@ -50,6 +50,12 @@ class Agency:
     name_en: str
     initials: str = ""
     logo: str = ""          # path to an image, relative to the config file
+    short_name: str = ""    # on kiosk tiles instead of name ("" = name); at most 28 characters
+    short_name_en: str = ""
+
+    def tile_name(self, language: str) -> str:
+        return (self.short_name or self.name) if language == "id" \
+            else (self.short_name_en or self.name_en)
 
 
 @dataclass(frozen=True)
@@ -63,6 +69,17 @@ class Service:
     standard_minutes: int   # the service standard time (for reports and estimates)
     priority_allowed: bool
     hours: Hours
+    short_name: str = ""    # on kiosk tiles instead of name ("" = name); at most 28 characters
+    short_name_en: str = ""
+    group: str = ""         # the kiosk tile gathering it with others of its agency ("" = none)
+    group_en: str = ""
+
+    def tile_name(self, language: str) -> str:
+        return (self.short_name or self.name) if language == "id" \
+            else (self.short_name_en or self.name_en)
+
+    def group_name(self, language: str) -> str:
+        return self.group if language == "id" else self.group_en
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ class CounterView:
     number: str | None      # None: serving nobody now
     paused: bool
     service: str | None = None      # the service of ``number`` (its name, in the language)
+    priority: str | None = None     # the kind of the ticket shown (None: regular or idle)
 
 
 @dataclass(frozen=True)
@@ -189,15 +190,18 @@ class DisplayState:
         snap = self._counters.get(cid)
         number, paused = (snap.number, snap.paused) if snap is not None else (None, False)
         service = snap.service if snap is not None else None
+        # The priority of the number shown: that of the call that brought it.
+        last = snap.last_call if snap is not None else None
+        priority = last.priority if last is not None and last.number == number else None
         # An event newer than the snapshot's last call shows at once; the next snapshot
         # confirms it. A call the snapshot already knew never brings back a number the
         # counter is done with (idle or paused: ``number`` null).
         newest = max((c for c in self._calls.values() if c.counter == cid),
                      key=lambda c: c.call_id, default=None)
         if newest is not None and newest.call_id > _last_call_id(snap):
-            number, service = newest.number, newest.service
+            number, service, priority = newest.number, newest.service, newest.priority
         return CounterView(cid, counter.name, name, number, paused,
-                           self.service_name(service) if number else None)
+                           self.service_name(service) if number else None, priority)
 
     def service_name(self, service_id: str | None) -> str:
         """A service's name in the display's language ("" for none; its id if the hall's

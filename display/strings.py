@@ -26,6 +26,10 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "Loket {first}\u2013{last} \u00b7 halaman {page}/{pages}",
         "stale": "Data tidak terbaru \u2014 menghubungkan kembali...",
         "connecting": "Menghubungkan ke server antrean...",
+        "priority": "PRIORITAS",
+        "priority_elderly": "Prioritas: lansia",
+        "priority_disabled": "Prioritas: penyandang disabilitas",
+        "priority_pregnant": "Prioritas: ibu hamil",
     },
     "en": {
         "title": "Queue",
@@ -41,6 +45,10 @@ TEXT: dict[str, dict[str, str]] = {
         "page": "Counters {first}\u2013{last} \u00b7 page {page}/{pages}",
         "stale": "Data not up to date \u2014 reconnecting...",
         "connecting": "Connecting to the queue server...",
+        "priority": "PRIORITY",
+        "priority_elderly": "Priority: elderly",
+        "priority_disabled": "Priority: person with disability",
+        "priority_pregnant": "Priority: pregnant",
     },
 }
 
@@ -61,6 +69,17 @@ class Strings(Texts):
 
     def __init__(self, language: str = "id"):
         super().__init__(TEXT, language)
+
+    def priority(self, kind: str | None) -> str:
+        """The mark beside a priority call's number ("PRIORITAS"), or '' for a regular one:
+        priority tickets share their service's prefix, and the mark tells the hall why
+        A-015 is called before A-001."""
+        return self.get("priority") if kind else ""
+
+    def priority_kind(self, kind: str | None) -> str:
+        """The longer mark, where there is room: "Prioritas: lansia"."""
+        key = f"priority_{kind}"
+        return (self.get(key) if key in self.table else self.get("priority")) if kind else ""
 
     def time(self, moment: dt.datetime) -> str:
         """24-hour clock in each language's standard: "09.05" (PUEBI), "09:05" in English,

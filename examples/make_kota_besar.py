@@ -257,6 +257,107 @@ PTSP = ("dpmptsp", f"Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu {CIT
          svc("PTSP-PENGADUAN", "Pengaduan dan Konsultasi Perizinan", "Permit complaints and advice", 0, 20)])
 AGENCIES.insert(0, PTSP)
 
+# Kiosk tile names (short_name, short_name_en; None = the full name) where the full one would
+# not fit two lines of a 7" tile. The full name heads the next screen and is printed.
+SHORT_AGENCIES = {
+    "dpmptsp": ("DPMPTSP (Perizinan)", "One-Stop Permits (DPMPTSP)"),
+    "dukcapil": ("Dukcapil", "Civil Registry"), "imigrasi": ("Imigrasi", None),
+    "polresta": ("Polresta (SKCK, SIM)", "Police (SKCK, licences)"),
+    "bapenda": ("Bapenda (Pajak Daerah)", None), "kpp": ("Kantor Pajak (KPP)", None),
+    "bpn": ("Pertanahan (BPN)", None), "kemenag": ("Kementerian Agama", "Religious Affairs"),
+    "kejari": ("Kejaksaan Negeri", None), "bpjskes": ("BPJS Kesehatan", None),
+    "bpjstk": ("BPJS Ketenagakerjaan", None), "taspen": ("Taspen", None),
+    "pdam": ("PDAM Toya Wening", None), "pln": ("PLN", None),
+    "jasaraharja": ("Jasa Raharja", None), "pos": ("Pos Indonesia", None),
+    "bri": ("Bank BRI", None), "bsi": ("Bank Syariah Indonesia", None),
+    "dinkes": ("Dinas Kesehatan", None), "disnaker": ("Dinas Tenaga Kerja", None),
+    "dishub": ("Dinas Perhubungan", None), "dlh": ("Dinas Lingkungan Hidup", None),
+    "disdag": ("Dinas Perdagangan", None), "dinkop": ("Dinas Koperasi dan UKM", None),
+    "disdik": ("Dinas Pendidikan", None), "bkpsdm": ("BKPSDM (Kepegawaian)", None),
+    "bpom": ("BPOM", "Food and Drug (BPOM)"), "bnn": ("BNN", None), "kua": ("KUA", None),
+    "dpupr": ("Dinas PUPR", None), "kominfo": ("Diskominfo", None),
+    "ombudsman": ("Ombudsman RI", None),
+}
+SHORT_SERVICES = {
+    "KTP-GANTI": ("KTP-el Hilang atau Rusak", None),
+    "PASPOR-GANTI": ("Ganti Paspor Habis/Penuh", None),
+    "PASPOR-HILANG": ("Paspor Hilang atau Rusak", None),
+    "ITAS": ("ITAS (Orang Asing)", None),
+    "PKB-TAHUNAN": ("Pajak Kendaraan Tahunan", None),
+    "PKB-LIMA-TAHUN": ("STNK dan Plat 5 Tahunan", "Five-yearly renewal"),
+    "SWDKLLJ": ("SWDKLLJ (Dana Kecelakaan)", None),
+    "LAPOR-HILANG": ("Lapor Kehilangan", None),
+    "IZIN-KERAMAIAN": ("Izin Keramaian", None),
+    "PBB-BAYAR": ("Bayar PBB", None), "PBB-MUTASI": ("Mutasi SPPT PBB", None),
+    "BPHTB": ("Validasi BPHTB", None), "NPWPD": ("NPWPD", None),
+    "NPWP": ("Daftar NPWP", None), "PKP": ("Pengukuhan PKP", None),
+    "PENGUKURAN": ("Pengukuran Tanah", None), "SKPT": ("SKPT", None),
+    "PN-PIDANA": ("Surat Tidak Pernah Dipidana", None),
+    "KONSULTASI-HUKUM": ("Konsultasi Hukum", None),
+    "JKN-DAFTAR": ("Daftar JKN-KIS", None), "JKN-UBAH": ("Ubah Data dan Faskes", None),
+    "JKN-TUNGGAKAN": ("Cicilan Tunggakan JKN", None),
+    "TK-DAFTAR": ("Daftar Bukan Penerima Upah", None),
+    "TASPEN-PENSIUN": ("Klaim Pensiun PNS", None),
+    "JR-SANTUNAN": ("Santunan Kecelakaan", None),
+    "BJT-TELLER": ("Teller", None), "BJT-CS": ("Rekening dan Nasabah", None),
+    "SERTIFIKAT-LAIK-HIGIENE": ("Laik Higiene Sanitasi", None),
+    "PIRT": ("Sertifikat PIRT", None), "SURAT-SEHAT": ("Surat Keterangan Sehat", None),
+    "WLKP": ("Wajib Lapor (WLKP)", None), "PHI": ("Mediasi Hubungan Industrial", None),
+    "PERATURAN-PERUSAHAAN": ("Peraturan Perusahaan", None),
+    "DTKS": ("Daftar DTKS", None), "KIR": ("Uji KIR Kendaraan", None),
+    "ANDALALIN": ("Andalalin", None), "PARKIR": ("Izin Tempat Parkir", None),
+    "SPPL": ("SPPL", None), "LIMBAH-B3": ("Limbah B3", None),
+    "SKA": ("Surat Keterangan Asal", None), "NIB-UMKM": ("NIB untuk UMKM", None),
+    "BADAN-HUKUM-KOPERASI": ("Badan Hukum Koperasi", None),
+    "LEGALISIR-IJAZAH-SEKOLAH": ("Legalisir Ijazah Sekolah", None),
+    "IZIN-SEKOLAH": ("Izin Pendirian Sekolah", None),
+    "PENSIUN-ASN": ("Usul Pensiun ASN", None),
+    "BPOM-KONSULTASI": ("Registrasi Obat dan Makanan", None),
+    "SKHPN": ("Surat Bebas Narkotika", None),
+    "PBG-KONSULTASI": ("Konsultasi PBG", None), "SKRK": ("Kesesuaian Ruang (SKRK)", None),
+    "TTE": ("Tanda Tangan Elektronik", None),
+    "LAPOR-MALADMINISTRASI": ("Laporan Maladministrasi", None),
+    "PKKPR": ("PKKPR (Pemanfaatan Ruang)", None),
+    "PTSP-PENGADUAN": ("Pengaduan Perizinan", None),
+}
+# The permit office's families, each a group on the kiosk (group, group_en, words of the
+# name before the item): inside the group a tile names the item alone ("Bidan").
+FAMILIES = {"SIP-": ("Surat Izin Praktik", "Practice licences", 3),
+            "IZIN-OPS-ULANG-": ("Perpanjangan Izin", "Licence renewals", 3),
+            "IZIN-OPS-": ("Izin Operasional", "Operating licences", 2),
+            "PB-UMKU-": ("Perizinan Berusaha (UMKU)", "Supporting business licences", 6),
+            "SERTIFIKAT-STANDAR-": ("Sertifikat Standar Usaha", "Standard certificates", 3),
+            "REKOMTEK-": ("Rekomendasi Teknis", "Technical recommendations", 2),
+            "NIB-": ("Nomor Induk Berusaha (NIB)", "Business ID (NIB)", 3)}
+SHORT_MAX = 28           # antrean/config.py SHORT_NAME_MAX
+
+
+def family(sid: str) -> tuple[str, str, int] | None:
+    return next((f for start, f in FAMILIES.items() if sid.startswith(start)), None)
+
+
+def short_names(sid: str, name: str, en: str) -> tuple[str | None, str | None]:
+    if sid in SHORT_SERVICES:
+        return SHORT_SERVICES[sid]
+    f = family(sid)
+    if f is None:
+        return None, None
+    item = name.split(" ", f[2])[-1]
+    item_en = en.split(": ", 1)[-1] if ": " in en else None
+    return (item if len(item) <= SHORT_MAX else None), \
+        (item_en if item_en and len(item_en) <= SHORT_MAX else None)
+
+
+def group_lines(sid: str) -> list[str]:
+    f = family(sid)
+    return [f"group = {q(f[0])}", f"group_en = {q(f[1])}"] if f else []
+
+
+def short_lines(short: str | None, short_en: str | None) -> list[str]:
+    return ([f"short_name = {q(short)}"] if short else []) + \
+        ([f"short_name_en = {q(short_en)}"] if short_en else [])
+
+
 LETTERS = [c for c in string.ascii_uppercase if c not in "IOQ"]
 
 
@@ -300,12 +401,14 @@ def toml() -> str:
            'fri = ["07:30-11:30", "13:00-16:00"]', 'sat = ["08:00-12:00"]', "",
            "[rules]", "priority_every = 3", "lease_size = 20", ""]
     for (aid, name, en, initials, floor, _) in AGENCIES:
-        out += [f"# lantai {floor}", "[[agencies]]", f"id = {q(aid)}", f"name = {q(name)}", f"name_en = {q(en)}",
+        out += [f"# lantai {floor}", "[[agencies]]", f"id = {q(aid)}", f"name = {q(name)}",
+                f"name_en = {q(en)}", *short_lines(*SHORT_AGENCIES.get(aid, (None, None))),
                 f"initials = {q(initials)}", ""]
     for agency, codes in zip(AGENCIES, prefixes()):
         for (sid, name, en, quota, minutes), prefix in zip(agency[5], codes):
             out += ["[[services]]", f"id = {q(sid)}", f"agency = {q(agency[0])}",
                     f"prefix = {q(prefix)}", f"name = {q(name)}", f"name_en = {q(en)}",
+                    *short_lines(*short_names(sid, name, en)), *group_lines(sid),
                     f"daily_quota = {quota}", f"standard_minutes = {minutes}", ""]
     out += counters()
     out += devices()

@@ -124,7 +124,7 @@ class CounterDesk:
         for rank, sid in enumerate(counter.services):
             for prio in (0, 1):
                 head = self.store.one(
-                    "SELECT rowid AS rid, id, prio, issued_at, recalls, number, service "
+                    "SELECT rowid AS rid, id, prio, priority, issued_at, recalls, number, service "
                     "FROM tickets WHERE status = 'waiting' AND service = ? AND prio = ? "
                     "ORDER BY issued_at, rowid LIMIT 1", (sid, prio))
                 if head:
@@ -153,7 +153,7 @@ class CounterDesk:
                        (ticket["service"], run.day, ticket["number"]))
         call = {"call_id": call_id, "ticket": ticket["id"], "number": ticket["number"],
                 "service": ticket["service"], "counter": counter_id, "recall": recall,
-                "at": run.now}
+                "at": run.now, "priority": ticket.get("priority")}
         run.calls.append(call)
         run.touch_service(ticket["service"])        # one fewer waiting; its last_called
         return call

@@ -90,7 +90,7 @@ class Snapshots:
     def call(row: dict) -> dict[str, Any]:
         return {"call_id": row["call_id"], "ticket": row["ticket"], "number": row["number"],
                 "service": row["service"], "counter": row["counter"], "recall": row["recall"],
-                "at": row["at"]}
+                "at": row["at"], "priority": row.get("priority")}
 
     def counter_state(self, counter_id: int) -> dict[str, Any]:
         row = self.store.one("SELECT paused, ticket FROM counters WHERE id = ?", (counter_id,))
@@ -185,7 +185,8 @@ class Snapshots:
             "LEFT JOIN tickets t ON t.id = c.ticket WHERE c.id = ?", (counter_id,)) or {}
         # Its newest call (an index on (counter, call_id)), and only today's: a display that
         # starts in the morning must not show yesterday's last calls as current.
-        last = self.store.one("SELECT * FROM calls WHERE counter = ? ORDER BY call_id DESC "
+        last = self.store.one("SELECT c.*, t.priority FROM calls c LEFT JOIN tickets t "
+                              "ON t.id = c.ticket WHERE c.counter = ? ORDER BY c.call_id DESC "
                               "LIMIT 1", (counter_id,))
         if last and last["at"] < self.midnight(now_ms):
             last = None

@@ -39,6 +39,7 @@ class ServiceEntry:
     priority_waiting: int | None = None
     wait_min: int | None = None
     quota_left: int | None = None
+    tile: str = ""              # the name on its tile (the short name, else ``name``)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,18 @@ class AgencyEntry:
     services: int               # services this kiosk offers for it
     open_services: int
     waiting: int | None         # people waiting across them; None when not known
+    tile: str = ""              # the name on its tile (the short name, else ``name``)
+
+
+@dataclass(frozen=True)
+class GroupEntry:
+    """A tile gathering services of one agency (``Service.group``)."""
+
+    group: str                  # the group as configured (Indonesian): its key
+    name: str                   # in the asked language
+    services: int
+    open_services: int
+    waiting: int | None
 
 
 class Catalog:
@@ -130,15 +143,43 @@ class Catalog:
                 id=aid, name=agency.name if language == "id" else agency.name_en,
                 initials=agency.initials or _initials(agency.name), logo=self._logo(agency.logo),
                 services=len(entries), open_services=sum(e.open for e in entries),
-                waiting=sum(figures) if figures else None))
+                waiting=sum(figures) if figures else None, tile=agency.tile_name(language)))
         return out
 
     def services(self, agency: str, language: str = "id",
-                 numbers_left: Callable[[str], int] | None = None) -> list[ServiceEntry]:
-        """Services of ``agency`` this kiosk offers. ``numbers_left(service)`` is given while
-        the hub is unreachable: a service whose leased numbers are used up cannot print."""
+                 numbers_left: Callable[[str], int] | None = None,
+                 group: str | None = None) -> list[ServiceEntry]:
+        """Services of ``agency`` this kiosk offers (of its ``group`` only, when given).
+        ``numbers_left(service)`` is given while the hub is unreachable: a service whose
+        leased numbers are used up cannot print."""
         return [self.service(s, language, numbers_left) for s in self.service_ids
-                if self.site.services[s].agency == agency]
+                if self.site.services[s].agency == agency
+                and (group is None or self.site.services[s].group == group)]
+
+    def tiles(self, agency: str, language: str = "id",
+              numbers_left: Callable[[str], int] | None = None
+              ) -> list[GroupEntry | ServiceEntry]:
+        """The agency's first screen: a tile per group, where its first service stands in
+        the config, and the services without a group in between."""
+        out: list[GroupEntry | ServiceEntry] = []
+        members: dict[str, list[ServiceEntry]] = {}
+        for entry in self.services(agency, language, numbers_left):
+            group = self.site.services[entry.id].group
+            if not group:
+                out.append(entry)
+                continue
+            if group not in members:
+                members[group] = []
+                out.append(group)
+            members[group].append(entry)
+        return [self._group(x, members[x], language) if isinstance(x, str) else x
+                for x in out]
+
+    def _group(self, group: str, entries: list[ServiceEntry], language: str) -> GroupEntry:
+        first = self.site.services[entries[0].id]
+        figures = [e.waiting for e in entries if e.waiting is not None]
+        return GroupEntry(group, first.group_name(language), len(entries),
+                          sum(e.open for e in entries), sum(figures) if figures else None)
 
     def service(self, service_id: str, language: str = "id",
                 numbers_left: Callable[[str], int] | None = None) -> ServiceEntry:
@@ -146,7 +187,7 @@ class Catalog:
         name = svc.name if language == "id" else svc.name_en
         q = self.queues.get(service_id)
         base = dict(id=svc.id, agency=svc.agency, name=name, prefix=svc.prefix,
-                    priority_allowed=svc.priority_allowed)
+                    priority_allowed=svc.priority_allowed, tile=svc.tile_name(language))
         if q is None:
             entry = ServiceEntry(**base, known=False, open=True)
         else:

@@ -20,12 +20,14 @@ TEXT: dict[str, dict[str, str]] = {
         "back": "Kembali",
         "agency_services": "{n} layanan",
         "agency_services_one": "1 layanan",
-        "agency_waiting": "{n} orang menunggu",
+        "agency_waiting": "{n} menunggu",
         "agency_closed": "Semua layanan tutup",
         "waiting": "{n} orang menunggu",
         "waiting_none": "Tidak ada antrean",
         "wait": "Perkiraan tunggu \u00b1 {n} menit",
         "wait_short": "Perkiraan tunggu kurang dari 1 menit",
+        "wait_tile": "\u00b1 {n} menit",
+        "wait_tile_short": "< 1 menit",
         "quota_left": "Sisa kuota hari ini: {n}",
         "unknown": "Data antrean belum tersedia",
         "closed_service_closed": "Tutup",
@@ -35,9 +37,14 @@ TEXT: dict[str, dict[str, str]] = {
         "closed_on_break_open": "Istirahat",
         "closed_quota_exhausted": "Kuota hari ini sudah habis",
         "closed_no_numbers": "Tidak dapat mencetak: kios tanpa jaringan dan nomor cadangan habis",
-        "priority_title": "Apakah Anda memerlukan antrean prioritas?",
+        "page": "Halaman {n} dari {count}",
+        "previous": "\u2039  Sebelumnya",
+        "next": "Berikutnya  \u203a",
+        "take_ticket": "Ambil antrean",
+        "take_priority": "Prioritas (lansia, disabilitas, ibu hamil)",
+        "priority_title": "Antrean prioritas untuk siapa?",
         "priority_hint": "Antrean prioritas dipanggil bergantian dengan antrean biasa.",
-        "priority_none": "Tidak, antrean biasa",
+        "priority_badge": "PRIORITAS \u00b7 {kind}",
         "priority_elderly": "Lansia",
         "priority_disabled": "Penyandang disabilitas",
         "priority_pregnant": "Ibu hamil",
@@ -82,6 +89,8 @@ TEXT: dict[str, dict[str, str]] = {
         "waiting_none": "Nobody waiting",
         "wait": "Estimated wait about {n} min",
         "wait_short": "Estimated wait under 1 min",
+        "wait_tile": "about {n} min",
+        "wait_tile_short": "under 1 min",
         "quota_left": "Quota left today: {n}",
         "unknown": "Queue information not available yet",
         "closed_service_closed": "Closed",
@@ -91,9 +100,14 @@ TEXT: dict[str, dict[str, str]] = {
         "closed_on_break_open": "On break",
         "closed_quota_exhausted": "Today's quota is used up",
         "closed_no_numbers": "Cannot print: kiosk offline and its reserved numbers are used up",
-        "priority_title": "Do you need a priority ticket?",
+        "page": "Page {n} of {count}",
+        "previous": "\u2039  Previous",
+        "next": "Next  \u203a",
+        "take_ticket": "Take a number",
+        "take_priority": "Priority (elderly, disabled, pregnant)",
+        "priority_title": "Who is the priority ticket for?",
         "priority_hint": "Priority tickets are called in turn with regular ones.",
-        "priority_none": "No, regular queue",
+        "priority_badge": "PRIORITY \u00b7 {kind}",
         "priority_elderly": "Elderly",
         "priority_disabled": "Person with disability",
         "priority_pregnant": "Pregnant",
@@ -148,6 +162,12 @@ class Strings(Texts):
             return ""
         return self.get("wait", n=minutes) if minutes >= 1 else self.get("wait_short")
 
+    def wait_short(self, minutes: int | None) -> str:
+        """The estimate as a tile has room for it: "± 18 menit"."""
+        if minutes is None:
+            return ""
+        return self.get("wait_tile", n=minutes) if minutes >= 1 else self.get("wait_tile_short")
+
     def ahead(self, n: int | None) -> str:
         if n is None:
             return ""
@@ -169,6 +189,13 @@ class Strings(Texts):
 
     def priority(self, kind: str | None) -> str:
         return self.get("priority_mark", kind=self.get(f"priority_{kind}")) if kind else ""
+
+    def priority_badge(self, kind: str | None) -> str:
+        """The mark under a priority ticket's number on the result screen, or ''."""
+        return self.get("priority_badge", kind=self.get(f"priority_{kind}")) if kind else ""
+
+    def page(self, number: int, count: int) -> str:
+        return self.get("page", n=number, count=count)
 
     def error(self, code: str, hub_message: dict | None = None) -> str:
         """What went wrong, for a visitor: the hub's own sentence when it gave one."""

@@ -1,7 +1,12 @@
 """The kiosk's screen flow as plain state: which screen shows, what the visitor chose, and
 what happens after a tap or a timeout. Kivy-free, so every path is tested without a window.
 
-    home -> services -> [priority] -> printing -> done | error -> home
+    home -> services [-> a group's services] -> service -> [priority] -> printing
+         -> done | error -> home
+
+The service screen names the chosen service in full and offers two buttons: a big one for a
+regular ticket and a smaller one for a priority ticket (elderly, disabled, pregnant), which
+asks which kind. A regular visitor is never asked about priority.
 
 One ticket per visit: taps arriving while a ticket prints are ignored, and a result that
 arrives for a visit that has ended (the printing watchdog fired) is not shown.
@@ -12,11 +17,11 @@ from dataclasses import dataclass, field
 
 from .catalog import ServiceEntry
 
-SCREENS = ("home", "services", "priority", "printing", "done", "error")
+SCREENS = ("home", "services", "service", "priority", "printing", "done", "error")
 # Seconds a screen stays before the kiosk goes home by itself (None: stays).
 DONE_S = 8.0
 ERROR_S = 12.0
-IDLE_S = 30.0          # services / priority with nobody touching the screen
+IDLE_S = 30.0          # services / service / priority with nobody touching the screen
 PRINTING_S = 45.0      # longer than any printer or network timeout: something is stuck
 PRIORITY_KINDS = ("elderly", "disabled", "pregnant")
 
@@ -41,42 +46,65 @@ class Flow:
     def __init__(self) -> None:
         self.screen = "home"
         self.agency: str | None = None
+        self.group: str | None = None          # a group of the agency's services, opened
         self.service: str | None = None
         self.priority: str | None = None
+        self.priority_allowed = False          # of the chosen service
         self.outcome: Outcome | None = None
         self.visit = 0                     # increases with every ticket asked for
 
     def timeout(self) -> float | None:
         """How long the current screen may stay before ``expire()`` (None: forever)."""
-        return {"done": DONE_S, "error": ERROR_S, "services": IDLE_S, "priority": IDLE_S,
-                "printing": PRINTING_S}.get(self.screen)
+        return {"done": DONE_S, "error": ERROR_S, "services": IDLE_S, "service": IDLE_S,
+                "priority": IDLE_S, "printing": PRINTING_S}.get(self.screen)
 
     # ---- taps -----------------------------------------------------------------------------
     def choose_agency(self, agency: str) -> bool:
         if self.screen != "home":
             return False
-        self.agency, self.screen = agency, "services"
+        self.agency, self.group, self.screen = agency, None, "services"
+        return True
+
+    def choose_group(self, group: str) -> bool:
+        """A group tile tapped: the services screen lists that group's services."""
+        if self.screen != "services" or self.group is not None or not group:
+            return False
+        self.group = group
         return True
 
     def choose_service(self, entry: ServiceEntry) -> bool:
-        """A service tapped. True when a ticket should be issued now (``ticket()``)."""
+        """A service tile tapped: its screen (full name, figures, the ticket buttons), or
+        the error screen when it takes no tickets now. Never prints by itself."""
         if self.screen != "services" or entry.agency != self.agency:
             return False
         self.service, self.priority = entry.id, None
+        self.priority_allowed = entry.priority_allowed
         if not entry.open:
             # Said before anything is printed: the tile showed why, this screen says it big.
             self.outcome = Outcome(False, service=entry.id, error=entry.reason or "",
                                    closed=entry.reason != "no_numbers")
             self.screen = "error"
             return False
-        if entry.priority_allowed:
-            self.screen = "priority"
+        self.screen = "service"
+        return True
+
+    def take_ticket(self) -> bool:
+        """The big button: a regular ticket. True when it should be issued (``ticket()``)."""
+        if self.screen != "service":
             return False
+        self.priority = None
         return self._print()
 
-    def choose_priority(self, kind: str | None) -> bool:
-        """Regular (None) or a priority kind tapped; True when a ticket should be issued."""
-        if self.screen != "priority" or (kind is not None and kind not in PRIORITY_KINDS):
+    def ask_priority(self) -> bool:
+        """The priority button: which kind? Only for a service with priority tickets."""
+        if self.screen != "service" or not self.priority_allowed:
+            return False
+        self.screen = "priority"
+        return True
+
+    def choose_priority(self, kind: str) -> bool:
+        """A priority kind tapped; True when the ticket should be issued."""
+        if self.screen != "priority" or kind not in PRIORITY_KINDS:
             return False
         self.priority = kind
         return self._print()
@@ -92,7 +120,11 @@ class Flow:
 
     def back(self) -> None:
         if self.screen == "priority":
-            self.screen = "services"
+            self.screen = "service"
+        elif self.screen == "service":
+            self.screen, self.service = "services", None
+        elif self.screen == "services" and self.group is not None:
+            self.group = None
         elif self.screen in ("services", "error", "done"):
             self.home()
 
@@ -116,4 +148,5 @@ class Flow:
 
     def home(self) -> None:
         self.screen, self.agency, self.service, self.priority = "home", None, None, None
+        self.group = None
         self.outcome = None

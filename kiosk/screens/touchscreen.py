@@ -31,7 +31,9 @@ from kivy.lang import Builder  # noqa: E402
 from kivy.properties import (BooleanProperty, DictProperty, ListProperty,  # noqa: E402
                              NumericProperty, StringProperty)
 from kivy.uix.behaviors import ButtonBehavior  # noqa: E402
+from kivy.metrics import dp  # noqa: E402
 from kivy.uix.boxlayout import BoxLayout  # noqa: E402
+from kivy.uix.recycleview import RecycleView  # noqa: E402
 from kivy.uix.screenmanager import NoTransition, ScreenManager  # noqa: E402
 
 from antrean.clock import HubClock  # noqa: E402
@@ -41,10 +43,11 @@ from antrean.mqtt import HallClient  # noqa: E402
 from antrean.sdnotify import Watchdog  # noqa: E402
 from antrean.window import after_first_frame  # noqa: E402
 
-from kiosk.catalog import Catalog  # noqa: E402
+from kiosk.catalog import Catalog, GroupEntry  # noqa: E402
 from kiosk.screens import name_label  # noqa: E402,F401  (registers the kv class)
 from kiosk.issuer import IssueResult, Issuer  # noqa: E402
 from kiosk.outbox import Outbox  # noqa: E402
+from kiosk.paging import Grid, grid, items_on, page  # noqa: E402
 from kiosk.printer import open_printer  # noqa: E402
 from kiosk.printer_status import PrinterStatus  # noqa: E402
 from kiosk.strings import CLOSED_CODES, LANGUAGES, Strings  # noqa: E402
@@ -53,7 +56,15 @@ from kiosk.ui_flow import Flow, Outcome  # noqa: E402
 log = logging.getLogger("antrean.kiosk")
 
 SCREENS_DIR = Path(__file__).resolve().parent
-KV_FILES = ("widgets", "home", "services", "priority", "printing", "done", "error", "window")
+KV_FILES = ("widgets", "home", "services", "service", "priority", "printing", "done", "error",
+            "window")
+# Tiles per list, in dp before the layout scale: the smallest a tile may be (two lines of its
+# name and two of figures), the tallest it grows, and the most columns; pairs are (portrait,
+# landscape). Portrait: one column, so long names read whole on wide tiles instead of ending
+# in "…", and those tiles lower (one line of name mostly), so a page still holds seven.
+TILES = {"agencies": dict(min_w=210, min_h=(78, 100), max_h=(100, 150), max_cols=(1, 4)),
+         "services": dict(min_w=300, min_h=(96, 104), max_h=(120, 150), max_cols=(1, 3))}
+TILE_GAP = 12           # dp between tiles (widgets.kv TILE_GAP)
 MAX_FPS = 20            # taps feel instant; idles at well under 1 % of a core
 UPKEEP_S = 30.0         # leases, printer status and health, while nobody is printing
 HUB_SILENT_S = 5.0      # docs/protocol.md: no heartbeat for 5 s = hub unreachable
@@ -99,12 +110,25 @@ class Tile(ButtonBehavior, BoxLayout):
     bg = ListProperty([1, 1, 1, 1])
 
 
+class TilePage(RecycleView):
+    """One page of tiles (look in widgets.kv); ``kind`` names its list for the app."""
+
+    kind = StringProperty("")
+
+
 class AgencyTile(Tile):
     agency_id = StringProperty("")
     title = StringProperty("")
     subtitle = StringProperty("")
     initials = StringProperty("")
     logo = StringProperty("")
+
+
+class GroupTile(Tile):
+    group = StringProperty("")
+    title = StringProperty("")
+    detail = StringProperty("")
+    count = StringProperty("")
 
 
 class ServiceTile(Tile):
@@ -115,7 +139,7 @@ class ServiceTile(Tile):
     closed = BooleanProperty(False)
 
 
-for _cls in (KioskScreens, Tile, AgencyTile, ServiceTile):
+for _cls in (KioskScreens, Tile, TilePage, AgencyTile, GroupTile, ServiceTile):
     Factory.register(_cls.__name__, cls=_cls)
 
 
@@ -130,9 +154,26 @@ class KioskApp(App):
     notice = StringProperty("")          # a printer problem, on the home screen
     k = NumericProperty(1.0)             # layout scale: 1 on 800x480, ~2.2 on 1080x1920
     portrait = BooleanProperty(False)
-    agency_tiles = ListProperty()
+    agency_tiles = ListProperty()        # every tile of the list ...
     service_tiles = ListProperty()
+    agency_page_tiles = ListProperty()   # ... and those of the page shown
+    service_page_tiles = ListProperty()
+    agency_page = NumericProperty(1)
+    service_page = NumericProperty(1)
+    agency_pages = NumericProperty(1)
+    service_pages = NumericProperty(1)
+    agency_page_label = StringProperty("")
+    service_page_label = StringProperty("")
+    agency_cols = NumericProperty(1)
+    service_cols = NumericProperty(1)
+    agency_tile_h = NumericProperty(100)
+    service_tile_h = NumericProperty(100)
+    service_prefix = StringProperty("")
+    service_facts = StringProperty("")
+    service_priority = BooleanProperty(False)   # the chosen service has priority tickets
+    result_priority = StringProperty("")        # "PRIORITAS · Lansia" on the result screen
     agency_name = StringProperty("")
+    group_name = StringProperty("")      # the group of services opened, or ''
     service_name = StringProperty("")
     result_number = StringProperty("")
     result_lines = StringProperty("")
@@ -170,6 +211,7 @@ class KioskApp(App):
         self._checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="printer-status")
         self._health: dict | None = None
         self._screen_timer = self._silence_timer = self._shot_event = None
+        self._grids: dict[str, Grid] = {}
         self.watchdog = Watchdog()
         self._set_language(language)
 
@@ -218,18 +260,45 @@ class KioskApp(App):
     # ---- verbs the kv files call ---------------------------------------------------------
     def choose_agency(self, agency_id: str) -> None:
         if self.flow.choose_agency(agency_id):
+            self.service_page = 1
             self.render()
 
     def choose_service(self, service_id: str) -> None:
         entry = self.catalog.service(service_id, self.lang, self._numbers_left())
-        if self.flow.choose_service(entry):
+        self.flow.choose_service(entry)
+        self.render()
+
+    def choose_group(self, group: str) -> None:
+        if self.flow.choose_group(group):
+            self.service_page = 1
+            self.render()
+
+    def take_ticket(self) -> None:
+        if self.flow.take_ticket():
             self._issue()
         self.render()
 
+    def ask_priority(self) -> None:
+        self.flow.ask_priority()
+        self.render()
+
     def choose_priority(self, kind: str) -> None:
-        if self.flow.choose_priority(kind or None):
+        if self.flow.choose_priority(kind):
             self._issue()
         self.render()
+
+    def turn_page(self, kind: str, step: int) -> None:
+        setattr(self, _PAGE[kind], getattr(self, _PAGE[kind]) + step)
+        self._show_page(kind)
+        self._schedule_screenshot()
+
+    def tile_area(self, kind: str, width: float, height: float) -> None:
+        """The tile area of ``kind``'s screen has this size: tiles sized to fill it whole."""
+        t, unit, way = TILES[kind], dp(1) * self.k, 0 if self.portrait else 1
+        self._grids[kind] = grid(width, height, min_w=t["min_w"] * unit,
+                                 min_h=t["min_h"][way] * unit, max_h=t["max_h"][way] * unit,
+                                 spacing=TILE_GAP * unit, max_cols=t["max_cols"][way])
+        self._show_page(kind)
 
     def back(self) -> None:
         self.flow.back()
@@ -255,8 +324,8 @@ class KioskApp(App):
                 self.choose_agency(agency)
         elif screen == "services":
             self.choose_service(getattr(self, "_demo_service", ""))
-        elif screen == "priority":
-            self.choose_priority("")
+        elif screen == "service":
+            self.take_ticket()
         elif screen in ("done", "error"):
             self.back()
 
@@ -362,9 +431,13 @@ class KioskApp(App):
         if flow.agency:
             agency = self.site.agencies[flow.agency]
             self.agency_name = agency.name if self.lang == "id" else agency.name_en
+        self.group_name = next((e.name for e in self.catalog.tiles(flow.agency, self.lang)
+                                if isinstance(e, GroupEntry) and e.group == flow.group), "") \
+            if flow.agency and flow.group else ""
         if flow.service:
             svc = self.site.services[flow.service]
             self.service_name = svc.name if self.lang == "id" else svc.name_en
+            self._render_service(t, flow.service)
         if flow.outcome is not None:
             self._render_outcome(t, flow.outcome)
         self.render_lists()
@@ -378,14 +451,49 @@ class KioskApp(App):
         t, left = Strings(self.lang), self._numbers_left()
         self.agency_tiles = [_agency_tile(t, a)
                              for a in self.catalog.agencies(self.lang, left)]
-        self.service_tiles = [_service_tile(t, e) for e in self.catalog.services(
-            self.flow.agency, self.lang, left)] if self.flow.agency else []
+        flow = self.flow
+        if not flow.agency:
+            entries = []
+        elif flow.group:
+            entries = self.catalog.services(flow.agency, self.lang, left, group=flow.group)
+        else:
+            entries = self.catalog.tiles(flow.agency, self.lang, left)
+        self.service_tiles = [_group_tile(t, e) if isinstance(e, GroupEntry)
+                              else _service_tile(t, e) for e in entries]
+        for kind in TILES:
+            self._show_page(kind)
+
+    def _show_page(self, kind: str) -> None:
+        """The page of ``kind``'s tiles the visitor is on, in the grid its area holds."""
+        g = self._grids.get(kind)
+        if g is None:
+            return      # the area has no size yet: tile_area comes once it has
+        name = "agency" if kind == "agencies" else "service"
+        tiles = self.agency_tiles if kind == "agencies" else self.service_tiles
+        p = page(len(tiles), g.per_page, getattr(self, _PAGE[kind]))
+        setattr(self, f"{name}_cols", g.cols)
+        setattr(self, f"{name}_tile_h", g.tile_h)
+        setattr(self, _PAGE[kind], p.number)
+        setattr(self, f"{name}_pages", p.count)
+        setattr(self, f"{name}_page_label", Strings(self.lang).page(p.number, p.count))
+        setattr(self, f"{name}_page_tiles", items_on(tiles, p, g.per_page))
+
+    def _render_service(self, t: Strings, service_id: str) -> None:
+        """The service screen: prefix, figures and whether it has priority tickets."""
+        e = self.catalog.service(service_id, self.lang, self._numbers_left())
+        self.service_prefix, self.service_priority = e.prefix, e.priority_allowed
+        lines = [x for x in (t.waiting(e.waiting), t.wait(e.wait_min)) if x] if e.known \
+            else [t.get("unknown")]
+        if e.known and e.quota_left is not None:
+            lines.append(t.get("quota_left", n=e.quota_left))
+        self.service_facts = "\n".join(lines)
 
     def _render_outcome(self, t: Strings, o: Outcome) -> None:
         if o.ok:
             self.result_number = o.number
-            self.result_lines = "\n".join(x for x in (t.priority(o.priority), t.ahead(o.ahead),
-                                                      t.wait(o.wait_min)) if x)
+            self.result_priority = t.priority_badge(o.priority)
+            self.result_lines = "\n".join(x for x in (t.ahead(o.ahead), t.wait(o.wait_min))
+                                           if x)
             self.result_note = t.get("done_offline") if o.offline else ""
             return
         self.error_title = t.get("error_closed_title" if o.closed else "error_title")
@@ -433,8 +541,10 @@ class KioskApp(App):
         self._after_visit()
 
     def _after_visit(self) -> None:
-        if self.flow.screen == "home" and self.lang != self.default_lang:
-            self._set_language(self.default_lang)   # the next visitor starts in the default
+        if self.flow.screen == "home":
+            self.agency_page = 1                    # the next visitor starts at the start
+            if self.lang != self.default_lang:
+                self._set_language(self.default_lang)   # ... and in the default language
         self.render()
 
     # ---- health and screenshots ----------------------------------------------------------
@@ -485,7 +595,7 @@ def _agency_tile(t: Strings, a) -> dict:
         if a.waiting is not None:
             parts.append(t.get("agency_waiting", n=a.waiting))
         subtitle = "  \u00b7  ".join(parts)
-    return {"agency_id": a.id, "title": a.name, "subtitle": subtitle,
+    return {"agency_id": a.id, "title": a.tile, "subtitle": subtitle,
             "initials": a.initials, "logo": a.logo}
 
 
@@ -495,11 +605,28 @@ def _service_tile(t: Strings, e) -> dict:
     elif not e.known:
         lines = [t.get("unknown")]
     else:
-        lines = [x for x in (t.waiting(e.waiting), t.wait(e.wait_min)) if x]
+        # Two lines at most: the tile is sized for two lines of name and two of figures.
+        lines = ["  \u00b7  ".join(x for x in (t.waiting(e.waiting), t.wait_short(e.wait_min))
+                                   if x)]
         if e.quota_left is not None:
             lines.append(t.get("quota_left", n=e.quota_left))
-    return {"service_id": e.id, "title": e.name, "prefix": e.prefix,
+    return {"viewclass": "ServiceTile", "service_id": e.id, "title": e.tile, "prefix": e.prefix,
             "detail": "\n".join(lines), "closed": not e.open}
+
+
+def _group_tile(t: Strings, g: GroupEntry) -> dict:
+    if g.open_services == 0:
+        detail = t.get("agency_closed")
+    else:
+        parts = [t.get("agency_services", n=g.services)]
+        if g.waiting is not None:
+            parts.append(t.get("agency_waiting", n=g.waiting))
+        detail = "  \u00b7  ".join(parts)
+    return {"viewclass": "GroupTile", "group": g.group, "title": g.name, "detail": detail,
+            "count": str(g.services)}
+
+
+_PAGE = {"agencies": "agency_page", "services": "service_page"}
 
 
 def open_outbox(state_dir: Path, device: str) -> Outbox:

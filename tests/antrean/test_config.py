@@ -307,6 +307,23 @@ MISTAKES = {
                                    "rules.priority_every", "priority_every = 0", "1 or more"),
     "rules: bad reset time": ('daily_reset = "00:30"', 'daily_reset = "24:30"',
                               "rules.daily_reset", "daily_reset", "time of day"),
+    "short name too long for a tile": (
+        'name = "Kartu Keluarga"', 'name = "Kartu Keluarga"\nshort_name = "Penerbitan dan '
+        'Perubahan Kartu Keluarga"', "services[1].short_name", "short_name =",
+        "39 characters; a tile name may have at most 28"),
+    "two tiles of one agency read the same": (
+        'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\nshort_name = "kartu keluarga"',
+        "services[2].short_name", 'short_name = "kartu', "could not tell them apart"),
+    "group name too long for a tile": (
+        'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\ngroup = "Akta dan Surat Keterangan '
+        'Kependudukan"', "services[2].group", "group =", "a tile name may have at most 28"),
+    "English group without the Indonesian one": (
+        'name = "Akta Kelahiran"', 'name = "Akta Kelahiran"\ngroup_en = "Certificates"',
+        "services[2].group_en", "group_en =", "needs a group"),
+    "empty short name": ('initials = "PAM"', 'initials = "PAM"\nshort_name_en = " "',
+                         "agencies[1].short_name_en", "short_name_en =", "must not be empty"),
+    "short name not text": ('initials = "PAM"', 'initials = "PAM"\nshort_name = 3',
+                            "agencies[1].short_name", "short_name = 3", "text in double quotes"),
     "missing logo file": ('initials = "PAM"', 'initials = "PAM"\nlogo = "logo/pdam.png"',
                           "agencies[1].logo", "logo =", "file not found"),
     # Pins: the check antrean counter makes before it claims them (antrean/pins.py).
@@ -453,3 +470,15 @@ def test_device_of_names_the_devices_the_file_has():
     with pytest.raises(ConfigError) as e:
         device_of(site, "button box", "box-9", "hall.toml")
     assert str(e.value) == "hall.toml: no button box 'box-9' (boxes: box-1)"
+
+
+def test_short_names_are_the_tiles_and_the_full_names_stay():
+    site = load_site(EXAMPLES / "mpp-madiun.toml")
+    ptsp, bpjskes = site.agencies["dpmptsp"], site.agencies["bpjskes"]
+    assert ptsp.tile_name("id") == "DPMPTSP (Perizinan)"
+    assert ptsp.tile_name("en") == "One-Stop Permits (DPMPTSP)"
+    assert ptsp.name.startswith("Dinas Penanaman Modal")
+    # no English short name given: the English tile is the English name
+    assert bpjskes.tile_name("en") == bpjskes.name_en == "BPJS Health Insurance"
+    # a service without a short name shows its name
+    assert site.services["KK"].tile_name("id") == site.services["KK"].name

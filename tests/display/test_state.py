@@ -436,3 +436,39 @@ def test_earlier_calls_of_the_day_stay_in_the_recent_list(site, tmp_path, mono):
     state.receive(serving(5, second, at=T0 + 30_000))
     view = state.view()
     assert view.latest.number == "A-013" and [c.number for c in view.recent] == ["A-012"]
+
+
+def prio_call(call_id, number, kind="elderly", **kw):
+    return {**call(call_id, number, **kw), "priority": kind}
+
+
+def tile(state, cid):
+    (t,) = [c for c in state.view().counters if c.counter == cid]
+    return t
+
+
+def test_a_priority_call_is_marked_on_its_counter_in_the_latest_and_in_the_recent_list(
+        site, tmp_path, mono):
+    # given a regular call, then a priority ticket of the same prefix called at counter 3
+    state = make(site, tmp_path, mono)
+    state.receive(beat())
+    state.receive(serving(1, call(40, "A-001")))
+    assert tile(state, 3).priority is None
+    state.receive(called(prio_call(41, "A-015")))
+    # then the counter, the latest call and (once it is older) the recent list say priority
+    assert (tile(state, 3).number, tile(state, 3).priority) == ("A-015", "elderly")
+    assert state.view().latest.priority == "elderly"
+    state.receive(serving(2, prio_call(41, "A-015")))          # the snapshot confirms it
+    assert tile(state, 3).priority == "elderly"
+    state.receive(called(call(42, "A-002")))
+    assert (tile(state, 3).number, tile(state, 3).priority) == ("A-002", None)
+    assert [c.priority for c in state.view().recent] == ["elderly", None]
+    # a snapshot whose ticket is done shows no number and so no mark
+    state.receive(counter(3, 3, None, prio_call(43, "A-016")))
+    assert (tile(state, 3).number, tile(state, 3).priority) == (None, None)
+
+
+def test_a_call_from_an_older_hub_without_priority_is_regular(site, tmp_path, mono):
+    state = make(site, tmp_path, mono)
+    state.receive(called(call(40, "A-001")))           # no "priority" key at all
+    assert state.view().latest.priority is None and tile(state, 3).priority is None

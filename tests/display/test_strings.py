@@ -14,3 +14,12 @@ def test_the_clock_is_written_as_each_language_writes_it():
 def test_the_date_names_the_day():
     assert Strings("id").date(MORNING) == "Senin, 23 November 2026"
     assert Strings("en").date(MORNING) == "Monday, 23 November 2026"
+
+
+def test_a_priority_call_is_marked_in_both_languages():
+    from display.strings import Strings as DisplayStrings
+    assert DisplayStrings("id").priority("elderly") == "PRIORITAS"
+    assert DisplayStrings("en").priority("pregnant") == "PRIORITY"
+    assert DisplayStrings("id").priority(None) == ""
+    assert DisplayStrings("id").priority_kind("disabled") == "Prioritas: penyandang disabilitas"
+    assert DisplayStrings("en").priority_kind(None) == ""

@@ -110,7 +110,8 @@ assert set(COMMANDS) == {t.__struct_config__.tag for t in protocol.COMMANDS}
 
 _calls = st.fixed_dictionaries({
     "call_id": counts, "ticket": tickets, "number": numbers, "service": services,
-    "counter": counters, "recall": st.integers(0, 3), "at": near_now | ms})
+    "counter": counters, "recall": st.integers(0, 3), "at": near_now | ms},
+    optional={"priority": priorities})
 
 
 def _state(mtype: str, fields: dict, check=None) -> st.SearchStrategy[Obj]:

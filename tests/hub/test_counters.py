@@ -172,3 +172,16 @@ def test_call_ids_keep_rising_across_restarts_and_days(hall):
     hall.engine.tick(hall.now)
     hall.issue("KTP")
     assert hall.next(1)["call_id"] > first
+
+
+def test_a_call_says_whether_its_ticket_is_priority_and_a_recall_too(hall):
+    # given a regular and a priority ticket of one service (one prefix, one numbering)
+    hall.issue("KTP")
+    hall.issue("KTP", priority="elderly")
+    # when the counter calls both and recalls the second
+    first, second = hall.next(1), hall.next(1)
+    again = hall.ok("box-1", "counter.recall", counter=1)["call"]
+    # then each call carries its ticket's kind (a fresh counter owes priority a turn)
+    assert (first["priority"], second["priority"]) == ("elderly", None)
+    assert first["number"][:2] == second["number"][:2] == "A-"
+    assert again["priority"] is None and again["ticket"] == second["ticket"]

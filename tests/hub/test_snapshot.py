@@ -92,3 +92,10 @@ def test_a_ticket_tells_how_many_are_ahead_while_it_waits(hall):
     assert state["ticket"]["id"] == third["id"]
     assert state["ticket"]["status"] == "called" and state["ticket"]["ahead"] is None
     assert state["ticket"]["counter"] == 1
+
+
+def test_a_counter_snapshots_last_call_carries_the_priority_kind(hall):
+    hall.issue("KTP", priority="pregnant")
+    call = hall.next(1)
+    last = hall.engine.views.counter(1, hall.now)["last_call"]
+    assert last == call and last["priority"] == "pregnant"

@@ -31,16 +31,16 @@ def test_visitor_taps_agency_service_and_takes_a_ticket(hall, xvfb):
     k = h.kiosk([{"wait": "online"}, {"wait": "known"}, shot("kiosk-800x480-home"),
                  {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
                  shot("kiosk-800x480-services"),
-                 {"tap": "service", "id": "KTP"}, {"wait": "screen", "is": "priority"},
-                 shot("kiosk-800x480-priority"),
-                 {"tap": "text", "text": "Tidak, antrean biasa"},
+                 {"tap": "service", "id": "KTP"}, {"wait": "screen", "is": "service"},
+                 shot("kiosk-800x480-service"),
+                 {"tap": "text", "text": "Ambil antrean"},
                  {"wait": "screen", "is": "done"}, shot("kiosk-800x480-done"),
                  {"tap": "text", "text": "Selesai"}, {"wait": "screen", "is": "home"},
                  {"quit": True}], xvfb)
     reports = k.steps_until(15)
     home, services, done = reports[1], reports[5], reports[11]
     assert [a["agency_id"] for a in home["agencies"]] == ["dukcapil", "pdam"]
-    assert "0 orang menunggu" in home["agencies"][0]["subtitle"]
+    assert "0 menunggu" in home["agencies"][0]["subtitle"]
     assert [s["service_id"] for s in services["services"]] == ["KTP", "KK", "AKTA"]
     # then the screen shows the number, the printer printed it, the hub has it waiting
     job = h.printer.wait_for_job(10)
@@ -49,7 +49,7 @@ def test_visitor_taps_agency_service_and_takes_a_ticket(hall, xvfb):
     number = done["number"]
     assert number.startswith("A-") and number in paper
     assert "KTP Elektronik" in paper and "Tidak ada antrean di depan Anda" in paper
-    assert "Tidak ada antrean di depan Anda" in done["lines"]
+    assert "Tidak ada antrean di depan Anda" in done["lines"] and done["priority"] == ""
     [ticket] = h.tickets("service = 'KTP'")
     assert (ticket["number"], ticket["status"], ticket["priority"]) == (number, "waiting", None)
     assert k.wait() == 0
@@ -83,15 +83,16 @@ def test_portrait_english_priority_ticket(hall, xvfb):
                  shot("kiosk-1080x1920-home-en"),
                  {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
                  shot("kiosk-1080x1920-services-en"),
-                 {"tap": "service", "id": "KK"}, {"wait": "screen", "is": "priority"},
-                 shot("kiosk-1080x1920-priority-en"),
+                 {"tap": "service", "id": "KK"}, {"wait": "screen", "is": "service"},
+                 {"tap": "text", "text": "Priority (elderly, disabled, pregnant)"},
+                 {"wait": "screen", "is": "priority"}, shot("kiosk-1080x1920-priority-en"),
                  {"tap": "text", "text": "Pregnant"}, {"wait": "screen", "is": "done"},
                  shot("kiosk-1080x1920-done-en"), {"quit": True}], xvfb, size="1080x1920")
-    reports = k.steps_until(14)
+    reports = k.steps_until(16)
     assert reports[2]["lang"] == "en" and reports[2]["size"] == [1080, 1920]
     assert reports[3]["agencies"][0]["title"] == "Population and Civil Registry Office"
-    done = reports[12]
-    assert "Priority: Pregnant" in done["lines"]
+    done = reports[14]
+    assert done["priority"] == "PRIORITY \u00b7 Pregnant"
     # then the ticket is printed in English with the priority mark, and waits at the hub
     paper = decoded(h.printer.wait_for_job(10))
     assert "QUEUE NUMBER" in paper and "PRIORITY - PREGNANT" in paper
@@ -109,12 +110,13 @@ def test_out_of_paper_is_said_before_printing_and_reaches_the_hub(hall, xvfb):
     h.watch_health("kiosk-1")
     k = h.kiosk([{"wait": "online"}, {"wait": "notice"}, shot("kiosk-800x480-no-paper-home"),
                  {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
-                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "error"},
+                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "service"},
+                 {"tap": "text", "text": "Ambil antrean"}, {"wait": "screen", "is": "error"},
                  shot("kiosk-800x480-no-paper-error"), {"quit": True}], xvfb)
-    reports = k.steps_until(9)
+    reports = k.steps_until(11)
     # then the home screen warns, the tap ends on an error naming the paper
     assert reports[1]["notice"] == "Kertas tiket habis \u2014 mohon hubungi petugas"
-    assert reports[6]["error_text"] == "Kertas printer habis. Mohon hubungi petugas."
+    assert reports[8]["error_text"] == "Kertas printer habis. Mohon hubungi petugas."
     # the technician sees it in the kiosk's health
     health = h.wait_health(lambda m: m.get("printer", {}).get("status") == "no_paper", 15)
     assert health is not None and health["errors"]
@@ -169,16 +171,17 @@ def test_offline_the_kiosk_prints_from_its_lease_and_the_hub_gets_the_ticket(hal
                  {"wait": "offline"},
                  {"tap": "agency", "id": "dukcapil"}, {"wait": "screen", "is": "services"},
                  shot("kiosk-800x480-offline-services"),
-                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "done"},
+                 {"tap": "service", "id": "AKTA"}, {"wait": "screen", "is": "service"},
+                 {"tap": "text", "text": "Ambil antrean"}, {"wait": "screen", "is": "done"},
                  shot("kiosk-800x480-offline-done"), {"wait": "online"}, {"quit": True}],
                 xvfb)
     k.steps_until(2)
     # when the broker goes away
     h.broker.stop()
-    reports = k.steps_until(7)
+    reports = k.steps_until(9)
     # then the discreet mark shows, and a ticket still comes out, marked offline
     assert reports[0]["offline"]
-    done = reports[5]
+    done = reports[7]
     assert done["note"] == "Kios sedang tanpa jaringan. Nomor Anda tetap berlaku."
     paper = decoded(h.printer.wait_for_job(10))
     assert done["number"] in paper and "Nomor cadangan" in paper

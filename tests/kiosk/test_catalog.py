@@ -6,11 +6,16 @@ import dataclasses
 
 import pytest
 
+from pathlib import Path
+
 from antrean import messages, protocol
+from antrean.config import load_site
 from antrean.errors import ProtocolError
-from kiosk.catalog import Catalog
+from kiosk.catalog import Catalog, GroupEntry
 from kiosk.strings import Strings
 from tests.fixtures.sites import small_site
+
+MADIUN = Path(__file__).resolve().parents[2] / "examples" / "mpp-madiun.toml"
 
 
 def payload(service: str, rev: int, epoch: int = 1, db: int | None = 7, *, waiting=0,
@@ -197,3 +202,34 @@ def test_a_raw_state_is_taken_only_from_its_own_services_topic():
     assert not catalog.known
     assert catalog.receive(topics.service("KK"), raw)
     assert catalog.queues["KK"].waiting == 2
+
+
+def test_tiles_carry_the_short_names_and_entries_the_full_ones():
+    site = load_site(MADIUN)
+    catalog = Catalog(site, site.kiosks["kiosk-1"])
+    ptsp = next(a for a in catalog.agencies("id") if a.id == "dpmptsp")
+    assert ptsp.tile == "DPMPTSP (Perizinan)"
+    assert ptsp.name == "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Madiun"
+    pbg = catalog.service("PBG-SLF", "en")
+    assert (pbg.tile, pbg.name) == ("Building Approval (PBG, SLF)",
+                                    site.services["PBG-SLF"].name_en)
+    kk = catalog.service("KK", "id")
+    assert kk.tile == kk.name                      # no short name: the name is the tile
+
+
+def test_a_big_office_shows_its_groups_then_each_groups_services():
+    site = load_site(MADIUN.with_name("mpp-kota-besar.toml"))
+    catalog = Catalog(site, site.kiosks["kiosk-1"])
+    tiles = catalog.tiles("dpmptsp")
+    groups = [t for t in tiles if isinstance(t, GroupEntry)]
+    assert [g.group for g in groups][:2] == ["Surat Izin Praktik", "Izin Operasional"]
+    assert len(tiles) <= 12                     # 169 services: three 7" pages, not 43
+    # every service is in exactly one group or a tile of its own
+    inside = [e.id for g in groups for e in catalog.services("dpmptsp", group=g.group)]
+    alone = [t.id for t in tiles if not isinstance(t, GroupEntry)]
+    assert sorted(inside + alone) == sorted(e.id for e in catalog.services("dpmptsp"))
+    assert sum(g.services for g in groups) == len(inside)
+    sip = next(g for g in groups if g.group == "Surat Izin Praktik")
+    assert catalog.tiles("dpmptsp", "en")[0].name == "Practice licences" and sip.services == 15
+    # an agency without groups lists its services as before
+    assert all(not isinstance(t, GroupEntry) for t in catalog.tiles("dukcapil"))
