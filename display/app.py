@@ -298,7 +298,8 @@ class DisplayApp(App):
         else:
             self.latest_number = call.number
             self.latest_counter = t.get("counter", counter=call.counter).upper()
-            self.latest_service = self.state.service_name(call.service)
+            self.latest_service = t.with_priority(call.priority,
+                                                  self.state.service_name(call.service))
         self.recent = [{"number": c.number, "counter": str(c.counter)} for c in view.recent]
 
     def _render_counters(self, view: View) -> None:

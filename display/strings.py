@@ -76,6 +76,11 @@ class Strings(Texts):
         A-015 is called before A-001."""
         return self.get("priority") if kind else ""
 
+    def with_priority(self, kind: str | None, service: str) -> str:
+        """The latest call's service line: "Prioritas: lansia · KTP Elektronik" for a
+        priority ticket, the service alone for a regular one."""
+        return f"{self.priority_kind(kind)} · {service}" if kind else service
+
     def priority_kind(self, kind: str | None) -> str:
         """The longer mark, where there is room: "Prioritas: lansia"."""
         key = f"priority_{kind}"

@@ -90,7 +90,8 @@ def test_the_hall_layout_reads_from_the_seats(tmp_path, xdisplay, hall, hub, siz
     numbers = longest_numbers(site)
     # Given: every counter but the first two serving its widest number; counter 1 idle,
     # counter 2 paused (nobody at it), counter 3 paused while finishing its ticket; the
-    # latest call is of the hall's longest-named service, at the last counter.
+    # latest call is of the hall's longest-named service, at the last counter, for an
+    # elderly visitor (a priority ticket shares the prefix: the hall must see why it is first).
     longest_service = max(site.services.values(), key=lambda s: len(s.name))
     last = counters[-1]
     latest_number = f"{longest_service.prefix}-8888"
@@ -98,7 +99,7 @@ def test_the_hall_layout_reads_from_the_seats(tmp_path, xdisplay, hall, hub, siz
     hub.freeze(base)
     calls = [call(100 + i, numbers[c][0], c, base - 60_000 + i, numbers[c][1])
              for i, c in enumerate(counters[2:-1])]
-    calls.append(call(999, latest_number, last, base - 1000, longest_service.id))
+    calls.append(call(999, latest_number, last, base - 1000, longest_service.id, "elderly"))
     hub.hall(*calls, paused=(counters[1], counters[2]))
     hub.beating.set()
     expected = {c["counter"]: c["number"] for c in calls}
@@ -111,7 +112,7 @@ def test_the_hall_layout_reads_from_the_seats(tmp_path, xdisplay, hall, hub, siz
         w, h = map(int, size.split("x"))
         assert s["size"] == [w, h] and png_size(app.shot) == (w, h)
         # Then the latest call names its service and its loket.
-        assert s["latest_service"] == longest_service.name
+        assert s["latest_service"] == f"Prioritas: lansia · {longest_service.name}"
         assert s["latest_counter"] == f"LOKET {last}"
         # The recent calls are the next newest.
         assert [r["number"] for r in s["recent"]][:3] == [numbers[c][0] for c in
